@@ -1,0 +1,489 @@
+/**
+ * The relay core: rooms of Yjs documents, the y-websocket protocol, storage.
+ * It knows no transport: `connect` takes anything that can send bytes and
+ * close, so the ws server, tests and benchmarks drive it the same way.
+ *
+ * Invariants
+ * - A connection's messages are handled strictly in order (one promise chain
+ *   per connection), and none before its room has loaded: a first sync
+ *   answer always contains the stored state.
+ * - An update is stored before it is forwarded to anyone.
+ * - Bad input closes only the connection that sent it; the room and the store
+ *   are untouched.
+ */
+import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
+import * as decoding from 'lib0/decoding';
+import * as syncProtocol from 'y-protocols/sync';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import { CLOSE, MESSAGE } from '../../src/lib/model/protocol.js';
+import { isValidRoomName } from '../../src/lib/model/rooms.js';
+import type { Store } from '../store/Store.js';
+import { consoleLogger, type Logger } from './logger.js';
+
+/** Anything that can carry binary messages to one client. */
+export interface Transport {
+  send(data: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+/** What the relay knows about who is connecting, for access decisions. */
+export interface ConnectionInfo {
+  room: string;
+  /** Request URL including the query string (where an invite token will travel). */
+  url?: string;
+  headers?: Record<string, string | string[] | undefined>;
+  remoteAddress?: string;
+}
+
+export interface Refusal {
+  code: number;
+  reason: string;
+}
+
+/**
+ * The two places where access control plugs in. Both default to allowing
+ * everything; signed invites and roles arrive in a later issue.
+ */
+export interface AccessHooks {
+  /** Called once per connection before any of its messages is handled. */
+  admit?(info: ConnectionInfo): Refusal | null | Promise<Refusal | null>;
+  /** Called for every incoming document update before it is applied. */
+  acceptUpdate?(info: ConnectionInfo, update: Uint8Array): Refusal | null;
+}
+
+export interface RelayOptions {
+  store: Store;
+  hooks?: AccessHooks;
+  logger?: Logger;
+  /** How long a room nobody is connected to stays in memory. */
+  idleUnloadMs?: number;
+  /** Log entries after which a room's log is compacted into a snapshot. */
+  compactAfterUpdates?: number;
+}
+
+export interface RelayConnection {
+  /** Feed one incoming frame: bytes for binary, a string for a text frame. */
+  receive(data: Uint8Array | string): void;
+  /** The transport closed (by either side). */
+  closed(): void;
+}
+
+export interface RelayStats {
+  loadedRooms: number;
+  connections: number;
+}
+
+class Room {
+  readonly doc = new Y.Doc({ gc: true });
+  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  readonly connections = new Set<Connection>();
+  ready: Promise<void> = Promise.resolve();
+  /** Log ids appended since the last snapshot; the highest one bounds compaction. */
+  logEntries = 0;
+  lastLogId = 0;
+  unloadTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Serialises compaction and unloading with each other. */
+  maintenance: Promise<void> = Promise.resolve();
+  destroyed = false;
+
+  constructor(readonly name: string) {
+    // The relay's awareness has no state of its own: it only relays clients'.
+    this.awareness.setLocalState(null);
+  }
+}
+
+class Connection {
+  chain: Promise<void>;
+  /** Awareness client ids this connection has announced, removed when it leaves. */
+  readonly awarenessIds = new Set<number>();
+  open = true;
+
+  constructor(
+    readonly transport: Transport,
+    readonly info: ConnectionInfo,
+    readonly room: Room
+  ) {
+    this.chain = Promise.resolve();
+  }
+
+  send(data: Uint8Array): void {
+    if (!this.open) return;
+    try {
+      this.transport.send(data);
+    } catch {
+      // A send on a dying socket fails; its close event cleans up.
+    }
+  }
+}
+
+export class Relay {
+  private readonly rooms = new Map<string, Room>();
+  private readonly store: Store;
+  private readonly hooks: AccessHooks;
+  private readonly logger: Logger;
+  private readonly idleUnloadMs: number;
+  private readonly compactAfterUpdates: number;
+  private closing = false;
+
+  constructor(options: RelayOptions) {
+    this.store = options.store;
+    this.hooks = options.hooks ?? {};
+    this.logger = options.logger ?? consoleLogger;
+    this.idleUnloadMs = options.idleUnloadMs ?? 30_000;
+    this.compactAfterUpdates = options.compactAfterUpdates ?? 500;
+  }
+
+  stats(): RelayStats {
+    let connections = 0;
+    for (const room of this.rooms.values()) connections += room.connections.size;
+    return { loadedRooms: this.rooms.size, connections };
+  }
+
+  isLoaded(room: string): boolean {
+    return this.rooms.has(room);
+  }
+
+  /** Starts serving one client in `info.room`. */
+  connect(transport: Transport, info: ConnectionInfo): RelayConnection {
+    if (this.closing) {
+      transport.close(CLOSE.goingAway, 'the relay is shutting down');
+      return { receive() {}, closed() {} };
+    }
+    if (!isValidRoomName(info.room)) {
+      transport.close(CLOSE.invalidPayload, 'invalid room name');
+      return { receive() {}, closed() {} };
+    }
+    const room = this.getRoom(info.room);
+    const connection = new Connection(transport, info, room);
+    room.connections.add(connection);
+    if (room.unloadTimer) {
+      clearTimeout(room.unloadTimer);
+      room.unloadTimer = null;
+    }
+
+    connection.chain = (async () => {
+      const refusal = await this.hooks.admit?.(info);
+      if (refusal) return this.refuse(connection, refusal.code, refusal.reason);
+      await room.ready;
+      if (!connection.open) return;
+      // Like the reference server: start with sync step 1 and current awareness.
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE.sync);
+      syncProtocol.writeSyncStep1(encoder, room.doc);
+      connection.send(encoding.toUint8Array(encoder));
+      const states = room.awareness.getStates();
+      if (states.size > 0) {
+        connection.send(awarenessMessage(room.awareness, [...states.keys()]));
+      }
+    })().catch((error) => this.fail(connection, error));
+
+    return {
+      receive: (data) => {
+        if (!connection.open) return;
+        if (typeof data === 'string') {
+          this.refuse(
+            connection,
+            CLOSE.unsupportedData,
+            'text frames are not supported: send binary y-websocket messages'
+          );
+          return;
+        }
+        connection.chain = connection.chain
+          .then(() => (connection.open ? this.handleMessage(connection, data) : undefined))
+          .catch((error) => this.fail(connection, error));
+      },
+      closed: () => this.disconnect(connection)
+    };
+  }
+
+  /** Flushes every room to the store and closes every connection. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const rooms = [...this.rooms.values()];
+    for (const room of rooms) {
+      for (const connection of room.connections) {
+        connection.transport.close(CLOSE.goingAway, 'the relay is shutting down');
+        this.disconnect(connection, false);
+      }
+    }
+    await Promise.all(rooms.map((room) => this.unload(room, true)));
+  }
+
+  private getRoom(name: string): Room {
+    const existing = this.rooms.get(name);
+    if (existing && !existing.destroyed) return existing;
+    const room = new Room(name);
+    this.rooms.set(name, room);
+    room.ready = this.load(room);
+    room.awareness.on('update', this.onAwarenessUpdate(room));
+    return room;
+  }
+
+  private async load(room: Room): Promise<void> {
+    const started = performance.now();
+    const stored = await this.store.load(room.name);
+    const corrupt: number[] = [];
+    Y.transact(
+      room.doc,
+      () => {
+        if (stored.snapshot) {
+          try {
+            Y.applyUpdate(room.doc, stored.snapshot);
+          } catch (error) {
+            // A snapshot we cannot read is never overwritten automatically:
+            // refuse to serve the room rather than replace it with less.
+            throw new Error(
+              `stored snapshot of room ${room.name} is unreadable: ${(error as Error).message}`
+            );
+          }
+        }
+        for (const update of stored.updates) {
+          try {
+            Y.applyUpdate(room.doc, update.data);
+          } catch {
+            corrupt.push(update.id);
+          }
+        }
+      },
+      this
+    );
+    if (corrupt.length > 0) {
+      await this.store.quarantine(room.name, corrupt, 'could not be applied when loading');
+      this.logger.warn('quarantined unreadable stored updates', { room: room.name, ids: corrupt });
+    }
+    const valid = stored.updates.filter((u) => !corrupt.includes(u.id));
+    room.logEntries = valid.length;
+    room.lastLogId = stored.updates.reduce((max, u) => Math.max(max, u.id), 0);
+    this.logger.debug('room loaded', {
+      room: room.name,
+      logEntries: room.logEntries,
+      ms: Math.round(performance.now() - started)
+    });
+    if (room.logEntries >= this.compactAfterUpdates) await this.compact(room);
+  }
+
+  private async handleMessage(connection: Connection, data: Uint8Array): Promise<void> {
+    const room = connection.room;
+    await room.ready;
+    if (!connection.open) return;
+    let messageType: number;
+    const decoder = decoding.createDecoder(data);
+    try {
+      messageType = decoding.readVarUint(decoder);
+    } catch {
+      return this.refuse(connection, CLOSE.invalidPayload, 'malformed message: no message type');
+    }
+    switch (messageType) {
+      case MESSAGE.sync:
+        return this.handleSync(connection, decoder);
+      case MESSAGE.awareness: {
+        let update: Uint8Array;
+        try {
+          update = decoding.readVarUint8Array(decoder);
+          awarenessProtocol.applyAwarenessUpdate(room.awareness, update, connection);
+        } catch {
+          return this.refuse(connection, CLOSE.invalidPayload, 'malformed awareness message');
+        }
+        return;
+      }
+      case MESSAGE.queryAwareness: {
+        const states = room.awareness.getStates();
+        connection.send(awarenessMessage(room.awareness, [...states.keys()]));
+        return;
+      }
+      case MESSAGE.auth:
+        // Reserved by y-protocols; access control uses the admission hook instead.
+        return;
+      case MESSAGE.confirm: {
+        let seq: number;
+        try {
+          seq = decoding.readVarUint(decoder);
+        } catch {
+          return this.refuse(connection, CLOSE.invalidPayload, 'malformed confirm message');
+        }
+        // Everything this connection sent earlier has been handled (the chain
+        // is ordered) and stored (appends complete before the chain moves on).
+        const encoder = encoding.createEncoder();
+        encoding.writeVarUint(encoder, MESSAGE.confirm);
+        encoding.writeVarUint(encoder, seq);
+        connection.send(encoding.toUint8Array(encoder));
+        return;
+      }
+      default:
+        return this.refuse(
+          connection,
+          CLOSE.invalidPayload,
+          `unknown message type ${messageType}`
+        );
+    }
+  }
+
+  private async handleSync(connection: Connection, decoder: decoding.Decoder): Promise<void> {
+    const room = connection.room;
+    let syncType: number;
+    let payload: Uint8Array;
+    try {
+      syncType = decoding.readVarUint(decoder);
+      payload = decoding.readVarUint8Array(decoder);
+    } catch {
+      return this.refuse(connection, CLOSE.invalidPayload, 'malformed sync message');
+    }
+    if (syncType === syncProtocol.messageYjsSyncStep1) {
+      let stateVector: Map<number, number>;
+      try {
+        stateVector = Y.decodeStateVector(payload);
+      } catch {
+        return this.refuse(connection, CLOSE.invalidPayload, 'malformed state vector');
+      }
+      void stateVector;
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE.sync);
+      syncProtocol.writeSyncStep2(encoder, room.doc, payload);
+      connection.send(encoding.toUint8Array(encoder));
+      return;
+    }
+    if (
+      syncType !== syncProtocol.messageYjsSyncStep2 &&
+      syncType !== syncProtocol.messageYjsUpdate
+    ) {
+      return this.refuse(connection, CLOSE.invalidPayload, `unknown sync message type ${syncType}`);
+    }
+    await this.applyIncomingUpdate(connection, payload);
+  }
+
+  private async applyIncomingUpdate(connection: Connection, update: Uint8Array): Promise<void> {
+    const room = connection.room;
+    try {
+      // Decoding first rejects garbage before it can touch the room's document.
+      Y.decodeUpdate(update);
+    } catch {
+      return this.refuse(connection, CLOSE.invalidPayload, 'update could not be decoded');
+    }
+    const refusal = this.hooks.acceptUpdate?.(connection.info, update);
+    if (refusal) return this.refuse(connection, refusal.code, refusal.reason);
+
+    // What actually changed: an update the room already has yields nothing to
+    // store or forward (a reconnecting client resends much of what we hold).
+    const effective: Uint8Array[] = [];
+    const capture = (u: Uint8Array, origin: unknown) => {
+      if (origin === connection) effective.push(u);
+    };
+    room.doc.on('update', capture);
+    try {
+      Y.applyUpdate(room.doc, update, connection);
+    } catch {
+      return this.refuse(connection, CLOSE.invalidPayload, 'update could not be applied');
+    } finally {
+      room.doc.off('update', capture);
+    }
+    if (effective.length === 0) return;
+    const change = effective.length === 1 ? effective[0] : Y.mergeUpdates(effective);
+    try {
+      room.lastLogId = await this.store.append(room.name, change);
+      room.logEntries++;
+    } catch (error) {
+      this.logger.error('store append failed', { room: room.name, error: String(error) });
+      return this.refuse(connection, CLOSE.internalError, 'the relay could not store the update');
+    }
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE.sync);
+    syncProtocol.writeUpdate(encoder, change);
+    const message = encoding.toUint8Array(encoder);
+    for (const other of room.connections) {
+      if (other !== connection) other.send(message);
+    }
+    if (room.logEntries >= this.compactAfterUpdates) await this.compact(room);
+  }
+
+  private onAwarenessUpdate(room: Room) {
+    return (
+      { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+      origin: unknown
+    ) => {
+      if (origin instanceof Connection) {
+        for (const id of added) origin.awarenessIds.add(id);
+        for (const id of removed) origin.awarenessIds.delete(id);
+      }
+      const changed = [...added, ...updated, ...removed];
+      if (changed.length === 0) return;
+      const message = awarenessMessage(room.awareness, changed);
+      for (const connection of room.connections) connection.send(message);
+    };
+  }
+
+  private async compact(room: Room): Promise<void> {
+    const run = async () => {
+      if (room.logEntries === 0) return;
+      const throughId = room.lastLogId;
+      const snapshot = Y.encodeStateAsUpdate(room.doc);
+      await this.store.compact(room.name, snapshot, throughId);
+      room.logEntries = 0;
+      this.logger.debug('room compacted', { room: room.name, bytes: snapshot.byteLength });
+    };
+    room.maintenance = room.maintenance.then(run, run);
+    await room.maintenance;
+  }
+
+  private disconnect(connection: Connection, scheduleUnload = true): void {
+    if (!connection.open) return;
+    connection.open = false;
+    const room = connection.room;
+    room.connections.delete(connection);
+    if (connection.awarenessIds.size > 0) {
+      awarenessProtocol.removeAwarenessStates(room.awareness, [...connection.awarenessIds], null);
+    }
+    if (scheduleUnload && room.connections.size === 0 && !this.closing) {
+      room.unloadTimer = setTimeout(() => {
+        room.unloadTimer = null;
+        void this.unload(room, false);
+      }, this.idleUnloadMs);
+      room.unloadTimer.unref?.();
+    }
+  }
+
+  /** Flushes a room to the store and frees its memory. */
+  private async unload(room: Room, force: boolean): Promise<void> {
+    if (room.unloadTimer) clearTimeout(room.unloadTimer);
+    room.unloadTimer = null;
+    try {
+      await room.ready;
+      await this.compact(room);
+    } catch (error) {
+      this.logger.error('flushing room failed', { room: room.name, error: String(error) });
+    }
+    if (!force && room.connections.size > 0) return; // someone came back meanwhile
+    room.destroyed = true;
+    if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
+    room.awareness.destroy();
+    room.doc.destroy();
+    this.logger.debug('room unloaded', { room: room.name });
+  }
+
+  private refuse(connection: Connection, code: number, reason: string): void {
+    if (!connection.open) return;
+    this.logger.warn('closing connection', {
+      room: connection.room.name,
+      code,
+      reason,
+      remoteAddress: connection.info.remoteAddress
+    });
+    connection.transport.close(code, reason);
+    this.disconnect(connection);
+  }
+
+  private fail(connection: Connection, error: unknown): void {
+    this.logger.error('connection failed', {
+      room: connection.room.name,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error)
+    });
+    this.refuse(connection, CLOSE.internalError, 'the relay could not load this document');
+  }
+}
+
+function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE.awareness);
+  encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
+  return encoding.toUint8Array(encoder);
+}

@@ -1,0 +1,17 @@
+/** `npm run relay`: the relay alone, for deployments that host the app elsewhere. */
+import { configFromEnv } from './config.js';
+import { startServer } from './createServer.js';
+import { closeOnSignals } from './lifecycle.js';
+import { consoleLogger as logger } from './relay/logger.js';
+
+async function main() {
+  const config = configFromEnv();
+  const running = await startServer({ ...config, logger });
+  closeOnSignals(running, logger);
+  logger.info('relay ready', { url: running.url.replace('http', 'ws') + '/sync', dataDir: config.dataDir });
+}
+
+main().catch((error) => {
+  console.error(`Could not start the relay: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

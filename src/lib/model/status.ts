@@ -1,0 +1,106 @@
+/**
+ * What the sync status indicator says, as a pure function of a session's
+ * state, so every wording is unit-tested and the same on every page.
+ */
+
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected';
+
+export interface SyncState {
+  /** The browser believes it has a network. */
+  network: boolean;
+  connection: ConnectionState;
+  /** The relay's first answer has been received on this connection. */
+  synced: boolean;
+  /** The copy on this device has been read (IndexedDB). */
+  localLoaded: boolean;
+  /** Local edits the relay has not confirmed storing yet. */
+  pendingEdits: number;
+  /** The relay refused this device for good (access denied, etc.). */
+  refused: { code: number; reason: string } | null;
+}
+
+export type StatusTone = 'ok' | 'busy' | 'warn' | 'error';
+
+export interface StatusView {
+  tone: StatusTone;
+  /** A few words for the status pill. */
+  label: string;
+  /** One sentence saying where the user's work is. */
+  detail: string;
+}
+
+export const INITIAL_SYNC_STATE: SyncState = {
+  network: true,
+  connection: 'disconnected',
+  synced: false,
+  localLoaded: false,
+  pendingEdits: 0,
+  refused: null
+};
+
+export function plural(count: number, one: string, many: string = one + 's'): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** Adds up several sessions (a page shows the document and the workspace list). */
+export function combineSyncStates(states: SyncState[]): SyncState {
+  if (states.length === 0) return INITIAL_SYNC_STATE;
+  const rank: Record<ConnectionState, number> = { disconnected: 0, connecting: 1, connected: 2 };
+  return states.reduce((a, b) => ({
+    network: a.network && b.network,
+    connection: rank[a.connection] <= rank[b.connection] ? a.connection : b.connection,
+    synced: a.synced && b.synced,
+    localLoaded: a.localLoaded && b.localLoaded,
+    pendingEdits: a.pendingEdits + b.pendingEdits,
+    refused: a.refused ?? b.refused
+  }));
+}
+
+export function describeSyncState(state: SyncState): StatusView {
+  const pending = state.pendingEdits;
+  const pendingWords = plural(pending, 'edit');
+  if (state.refused) {
+    return {
+      tone: 'error',
+      label: 'Not syncing',
+      detail:
+        `The relay refused this device (${state.refused.reason || 'code ' + state.refused.code}).` +
+        (pending > 0 ? ` ${pendingWords} are kept on this device only.` : '')
+    };
+  }
+  if (!state.localLoaded) {
+    return { tone: 'busy', label: 'Opening…', detail: 'Reading the copy stored on this device.' };
+  }
+  if (!state.network || state.connection === 'disconnected') {
+    return {
+      tone: pending > 0 ? 'warn' : 'ok',
+      label: pending > 0 ? `Offline · ${plural(pending, 'unsynced edit')}` : 'Offline',
+      detail:
+        pending > 0
+          ? `You are offline. ${pendingWords} saved on this device only; they sync when you reconnect.`
+          : 'You are offline. Everything here is saved on this device; keep working.'
+    };
+  }
+  if (state.connection === 'connecting' || !state.synced) {
+    return {
+      tone: 'busy',
+      label: pending > 0 ? `Connecting · ${plural(pending, 'unsynced edit')}` : 'Connecting…',
+      detail:
+        pending > 0
+          ? `Reaching the relay. ${pendingWords} not on the relay yet, saved on this device.`
+          : 'Reaching the relay. Everything is saved on this device.'
+    };
+  }
+  if (pending > 0) {
+    return {
+      tone: 'busy',
+      label: `Syncing ${plural(pending, 'edit')}…`,
+      detail: `${pendingWords} not yet confirmed by the relay; saved on this device meanwhile.`
+    };
+  }
+  return {
+    tone: 'ok',
+    label: 'Synced',
+    detail: 'Online. Every edit on this device is stored on the relay.'
+  };
+}

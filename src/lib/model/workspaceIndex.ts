@@ -1,0 +1,192 @@
+/**
+ * The workspace index: the list of documents, held in its own Y.Doc so the
+ * home page opens (online or not) without loading every document.
+ *
+ * An entry mirrors the title and kind of its document. The document's own
+ * `meta` map is authoritative; whoever has a document open writes its title
+ * back here (see `syncEntryFromDoc`), which also heals the rare case where two
+ * offline renames resolved differently in the two Y.Docs.
+ *
+ * Deleting only marks an entry (`deletedAt`), never removes it: a document
+ * deleted by a stray click can be restored from the trash on any device.
+ */
+import * as Y from 'yjs';
+import {
+  INDEX_ROOTS,
+  isDocumentKind,
+  normalizeTitle,
+  numberOr,
+  stringOr,
+  type Author,
+  type DocumentKind
+} from './schema.js';
+
+export interface IndexEntry {
+  id: string;
+  title: string;
+  kind: DocumentKind;
+  createdAt: number;
+  createdBy: string;
+  updatedAt: number;
+  updatedBy: string;
+  deletedAt: number | null;
+  deletedBy: string | null;
+}
+
+type EntryMap = Y.Map<unknown>;
+
+export function getDocumentsMap(index: Y.Doc): Y.Map<EntryMap> {
+  return index.getMap(INDEX_ROOTS.documents);
+}
+
+function readEntry(id: string, map: EntryMap): IndexEntry {
+  const kind = map.get('kind');
+  const deletedAt = map.get('deletedAt');
+  const deletedBy = map.get('deletedBy');
+  return {
+    id,
+    title: stringOr(map.get('title'), ''),
+    kind: isDocumentKind(kind) ? kind : 'note',
+    createdAt: numberOr(map.get('createdAt'), 0),
+    createdBy: stringOr(map.get('createdBy'), ''),
+    updatedAt: numberOr(map.get('updatedAt'), 0),
+    updatedBy: stringOr(map.get('updatedBy'), ''),
+    deletedAt: typeof deletedAt === 'number' ? deletedAt : null,
+    deletedBy: typeof deletedBy === 'string' ? deletedBy : null
+  };
+}
+
+export function getEntry(index: Y.Doc, id: string): IndexEntry | null {
+  const map = getDocumentsMap(index).get(id);
+  return map instanceof Y.Map ? readEntry(id, map) : null;
+}
+
+/** Every entry, newest edit first; ties broken by id so the order is stable. */
+export function listEntries(
+  index: Y.Doc,
+  filter: 'live' | 'deleted' | 'all' = 'live'
+): IndexEntry[] {
+  const entries: IndexEntry[] = [];
+  getDocumentsMap(index).forEach((map, id) => {
+    if (!(map instanceof Y.Map)) return;
+    const entry = readEntry(id, map);
+    const deleted = entry.deletedAt !== null;
+    if (filter === 'all' || (filter === 'deleted') === deleted) entries.push(entry);
+  });
+  return sortEntries(entries);
+}
+
+export function sortEntries(entries: IndexEntry[]): IndexEntry[] {
+  return entries.sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? -1 : 1));
+}
+
+/** 16 random URL-safe characters: 96 bits, enough to never collide offline. */
+export function newDocumentId(random: (bytes: Uint8Array) => Uint8Array = defaultRandom): string {
+  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-';
+  const bytes = random(new Uint8Array(16));
+  let id = '';
+  for (const b of bytes) id += alphabet[b & 63];
+  return id;
+}
+
+function defaultRandom(bytes: Uint8Array): Uint8Array {
+  return globalThis.crypto.getRandomValues(bytes);
+}
+
+export function addEntry(
+  index: Y.Doc,
+  init: { id: string; title: string; kind: DocumentKind; author: Author; now: number }
+): void {
+  const documents = getDocumentsMap(index);
+  if (documents.has(init.id)) return;
+  index.transact(() => {
+    const map = new Y.Map<unknown>();
+    map.set('title', normalizeTitle(init.title));
+    map.set('kind', init.kind);
+    map.set('createdAt', init.now);
+    map.set('createdBy', init.author.name);
+    map.set('updatedAt', init.now);
+    map.set('updatedBy', init.author.name);
+    documents.set(init.id, map);
+  });
+}
+
+function entryMap(index: Y.Doc, id: string): EntryMap {
+  const map = getDocumentsMap(index).get(id);
+  if (!(map instanceof Y.Map)) throw new Error(`No document with id ${id} in this workspace`);
+  return map;
+}
+
+export function renameEntry(
+  index: Y.Doc,
+  id: string,
+  title: string,
+  author: Author,
+  now: number
+): void {
+  const map = entryMap(index, id);
+  index.transact(() => {
+    map.set('title', normalizeTitle(title));
+    map.set('updatedAt', now);
+    map.set('updatedBy', author.name);
+  });
+}
+
+/** Records that a document was edited; writes nothing if it changes nothing. */
+export function touchEntry(index: Y.Doc, id: string, author: Author, now: number): void {
+  const map = getDocumentsMap(index).get(id);
+  if (!(map instanceof Y.Map)) return;
+  if (map.get('updatedAt') === now && map.get('updatedBy') === author.name) return;
+  index.transact(() => {
+    map.set('updatedAt', now);
+    map.set('updatedBy', author.name);
+  });
+}
+
+/**
+ * Brings an entry in line with its document's meta. Creates the entry when a
+ * document is known (for example opened from a link) but not listed yet.
+ */
+export function syncEntryFromDoc(
+  index: Y.Doc,
+  id: string,
+  meta: { title: string; kind: DocumentKind; createdAt: number; createdBy: string }
+): void {
+  const documents = getDocumentsMap(index);
+  const map = documents.get(id);
+  if (!(map instanceof Y.Map)) {
+    index.transact(() => {
+      const created = new Y.Map<unknown>();
+      created.set('title', meta.title);
+      created.set('kind', meta.kind);
+      created.set('createdAt', meta.createdAt);
+      created.set('createdBy', meta.createdBy);
+      created.set('updatedAt', meta.createdAt);
+      created.set('updatedBy', meta.createdBy);
+      documents.set(id, created);
+    });
+    return;
+  }
+  index.transact(() => {
+    if (map.get('title') !== meta.title) map.set('title', meta.title);
+    if (map.get('kind') !== meta.kind) map.set('kind', meta.kind);
+  });
+}
+
+export function deleteEntry(index: Y.Doc, id: string, author: Author, now: number): void {
+  const map = entryMap(index, id);
+  index.transact(() => {
+    map.set('deletedAt', now);
+    map.set('deletedBy', author.name);
+  });
+}
+
+export function restoreEntry(index: Y.Doc, id: string, author: Author, now: number): void {
+  const map = entryMap(index, id);
+  index.transact(() => {
+    map.delete('deletedAt');
+    map.delete('deletedBy');
+    map.set('updatedAt', now);
+    map.set('updatedBy', author.name);
+  });
+}

@@ -1,0 +1,252 @@
+/**
+ * A document session: one Y.Doc kept on this device (y-indexeddb) and synced
+ * through the relay (y-websocket), with a status that says where the user's
+ * edits are. No Svelte here; src/lib/state turns the events into runes.
+ *
+ * The session does not own the Y.Doc: whoever created the doc destroys it,
+ * after destroying the session.
+ *
+ * Confirmed edits: every local transaction bumps `localSeq`. After the relay's
+ * first sync answer, and after each local edit while connected, the session
+ * sends a confirm message with the current `localSeq`; the relay echoes it
+ * once everything sent before is stored. Both numbers are kept in IndexedDB
+ * beside the document, so "3 unsynced edits" survives a reload while offline.
+ */
+import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
+import * as decoding from 'lib0/decoding';
+import { ObservableV2 } from 'lib0/observable';
+import { Awareness } from 'y-protocols/awareness';
+import { WebsocketProvider } from 'y-websocket';
+import { IndexeddbPersistence, storeState } from 'y-indexeddb';
+import { MESSAGE } from '../model/protocol.js';
+import { INITIAL_SYNC_STATE, type SyncState } from '../model/status.js';
+import type { Connectivity } from './connectivity.js';
+
+/** IndexedDB keeps a log of updates; above this many we compact it on open. */
+export const COMPACT_ON_OPEN_ABOVE = 20;
+const SEQ_KEY = 'confirm:localSeq';
+const CONFIRMED_KEY = 'confirm:confirmedSeq';
+
+export interface DocSessionOptions {
+  /** Relay base URL, e.g. ws://localhost:3000/sync. */
+  serverUrl: string;
+  /** Keep the document in IndexedDB (default true). */
+  persist?: boolean;
+  /** Open the relay connection right away (default true). */
+  connect?: boolean;
+  WebSocketPolyfill?: typeof WebSocket;
+  awareness?: Awareness;
+  /** Browser online/offline events; the session disconnects while offline. */
+  connectivity?: Connectivity;
+  /** Coalesces confirm requests while typing fast. */
+  confirmDelayMs?: number;
+  /** Prefix of IndexedDB database names, so tests and apps do not collide. */
+  databasePrefix?: string;
+}
+
+type Events = {
+  status: (state: SyncState) => void;
+};
+
+export class DocSession extends ObservableV2<Events> {
+  readonly room: string;
+  readonly doc: Y.Doc;
+  readonly awareness: Awareness;
+  readonly provider: WebsocketProvider;
+  readonly persistence: IndexeddbPersistence | null;
+  state: SyncState;
+  /** Resolves once the copy on this device has been read. */
+  readonly whenLoaded: Promise<void>;
+
+  private localSeq = 0;
+  private confirmedSeq = 0;
+  private confirmTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly confirmDelayMs: number;
+  private readonly connectivity: Connectivity | null;
+  private readonly offConnectivity: () => void;
+  private destroyed = false;
+
+  constructor(room: string, doc: Y.Doc, options: DocSessionOptions) {
+    super();
+    this.room = room;
+    this.doc = doc;
+    this.confirmDelayMs = options.confirmDelayMs ?? 250;
+    this.connectivity = options.connectivity ?? null;
+    this.awareness = options.awareness ?? new Awareness(doc);
+    const network = this.connectivity?.online ?? true;
+    this.state = { ...INITIAL_SYNC_STATE, network, localLoaded: options.persist === false };
+
+    this.persistence =
+      options.persist === false
+        ? null
+        : new IndexeddbPersistence(`${options.databasePrefix ?? 'driftwrite'}:${room}`, doc);
+
+    this.provider = new WebsocketProvider(options.serverUrl, room, doc, {
+      connect: false,
+      awareness: this.awareness,
+      WebSocketPolyfill: options.WebSocketPolyfill,
+      // The session's own tabs share IndexedDB; BroadcastChannel between tabs
+      // is kept because it makes two tabs on one device live without a relay.
+      disableBc: false,
+      // 4400-4499 (forbidden and kin) stop retrying; everything else retries.
+      maxBackoffTime: 5000
+    });
+    this.provider.messageHandlers[MESSAGE.confirm] = (_encoder, decoder) => {
+      this.onConfirmed(decoding.readVarUint(decoder));
+    };
+    this.provider.on('status', this.onProviderStatus);
+    this.provider.on('sync', this.onProviderSync);
+    this.provider.on('closed', this.onProviderClosed);
+    // Registered after the provider's own update handler, so an edit is on the
+    // wire before the confirm request that covers it.
+    doc.on('update', this.onDocUpdate);
+
+    this.whenLoaded = this.persistence
+      ? this.persistence.whenSynced.then(() => this.onLocalLoaded())
+      : Promise.resolve();
+
+    this.offConnectivity = this.connectivity
+      ? this.connectivity.subscribe((online) => this.onNetworkChange(online))
+      : () => {};
+    // Connect once the local copy is read, so the first sync asks the relay
+    // only for what this device lacks instead of the whole document.
+    if ((options.connect ?? true) && network) {
+      void this.whenLoaded.then(() => {
+        if (!this.destroyed && (this.connectivity?.online ?? true)) this.provider.connect();
+      });
+    }
+  }
+
+  /** Starts (or resumes) syncing with the relay. */
+  connect(): void {
+    if (this.destroyed) return;
+    this.provider.connect();
+  }
+
+  /** Stops syncing; edits keep being stored on this device. */
+  disconnect(): void {
+    this.provider.disconnect();
+  }
+
+  /** Resolves when the relay has confirmed every local edit made so far. */
+  whenConfirmed(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.state.pendingEdits === 0 && this.state.synced) {
+          this.off('status', check);
+          resolve();
+        }
+      };
+      this.on('status', check);
+      check();
+    });
+  }
+
+  override destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    if (this.confirmTimer) clearTimeout(this.confirmTimer);
+    this.offConnectivity();
+    this.doc.off('update', this.onDocUpdate);
+    this.provider.off('status', this.onProviderStatus);
+    this.provider.off('sync', this.onProviderSync);
+    this.provider.off('closed', this.onProviderClosed);
+    this.provider.destroy();
+    void this.persistence?.destroy();
+    super.destroy();
+  }
+
+  private async onLocalLoaded(): Promise<void> {
+    const persistence = this.persistence;
+    if (!persistence || this.destroyed) return;
+    const [seq, confirmed] = await Promise.all([
+      persistence.get(SEQ_KEY),
+      persistence.get(CONFIRMED_KEY)
+    ]);
+    if (this.destroyed) return;
+    // Edits made while the numbers were loading already bumped localSeq.
+    this.localSeq += typeof seq === 'number' ? seq : 0;
+    this.confirmedSeq = Math.max(this.confirmedSeq, typeof confirmed === 'number' ? confirmed : 0);
+    // y-indexeddb appends a full state on every open and only trims at 500
+    // entries; compacting here keeps a document reopened often small.
+    const size = (persistence as unknown as { _dbsize: number })._dbsize;
+    if (size > COMPACT_ON_OPEN_ABOVE) await storeState(persistence, true);
+    if (this.destroyed) return;
+    this.setState({ localLoaded: true });
+    this.updatePending();
+    if (this.state.synced) this.requestConfirm(true);
+  }
+
+  private readonly onDocUpdate = (_update: Uint8Array, origin: unknown) => {
+    if (origin === this.provider || origin === this.persistence) return;
+    this.localSeq++;
+    void this.persistence?.set(SEQ_KEY, this.localSeq);
+    this.updatePending();
+    if (this.provider.wsconnected) this.requestConfirm(false);
+  };
+
+  private readonly onProviderStatus = ({ status }: { status: SyncState['connection'] }) => {
+    this.setState({ connection: status, ...(status === 'connected' ? {} : { synced: false }) });
+  };
+
+  private readonly onProviderSync = (synced: boolean) => {
+    this.setState({ synced, refused: null });
+    if (synced) this.requestConfirm(true);
+  };
+
+  private readonly onProviderClosed = (event: { code: number; reason: string }) => {
+    this.setState({ refused: { code: event.code, reason: event.reason } });
+  };
+
+  private onNetworkChange(online: boolean): void {
+    if (this.destroyed) return;
+    this.setState({ network: online });
+    // Browsers keep a dead socket open for a long time after the network goes;
+    // closing it ourselves makes the status truthful at once.
+    if (online) this.provider.connect();
+    else this.provider.disconnect();
+  }
+
+  private requestConfirm(immediate: boolean): void {
+    if (this.localSeq <= this.confirmedSeq) return;
+    if (this.confirmTimer) {
+      if (!immediate) return;
+      clearTimeout(this.confirmTimer);
+    }
+    this.confirmTimer = setTimeout(
+      () => {
+        this.confirmTimer = null;
+        const ws = this.provider.ws;
+        if (!ws || !this.provider.wsconnected || ws.readyState !== ws.OPEN) return;
+        const encoder = encoding.createEncoder();
+        encoding.writeVarUint(encoder, MESSAGE.confirm);
+        encoding.writeVarUint(encoder, this.localSeq);
+        ws.send(encoding.toUint8Array(encoder));
+      },
+      immediate ? 0 : this.confirmDelayMs
+    );
+  }
+
+  private onConfirmed(seq: number): void {
+    if (seq <= this.confirmedSeq) return;
+    this.confirmedSeq = Math.min(seq, this.localSeq);
+    void this.persistence?.set(CONFIRMED_KEY, this.confirmedSeq);
+    this.updatePending();
+  }
+
+  private updatePending(): void {
+    this.setState({ pendingEdits: Math.max(0, this.localSeq - this.confirmedSeq) });
+  }
+
+  private setState(patch: Partial<SyncState>): void {
+    if (this.destroyed) return;
+    const next = { ...this.state, ...patch };
+    const changed = (Object.keys(patch) as (keyof SyncState)[]).some(
+      (key) => next[key] !== this.state[key]
+    );
+    if (!changed) return;
+    this.state = next;
+    this.emit('status', [next]);
+  }
+}
