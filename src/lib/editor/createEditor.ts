@@ -1,0 +1,53 @@
+/**
+ * Builds the collaborative tiptap editor for one document. DOM allowed, no
+ * Svelte: the component calls this in an $effect and destroys it on cleanup.
+ */
+import { Editor } from '@tiptap/core';
+import Collaboration from '@tiptap/extension-collaboration';
+import CollaborationCaret from '@tiptap/extension-collaboration-caret';
+import { Placeholder } from '@tiptap/extensions';
+import type * as Y from 'yjs';
+import type { Awareness } from 'y-protocols/awareness';
+import { getBody } from '../model/schema.js';
+import { schemaExtensions } from './schemaExtensions.js';
+import { pasteGuard, type PasteRefused } from './pasteGuard.js';
+
+export interface EditorUser {
+  name: string;
+  color: string;
+}
+
+export interface CreateEditorOptions {
+  element: HTMLElement;
+  doc: Y.Doc;
+  awareness: Awareness;
+  user: EditorUser;
+  editable?: boolean;
+  onPasteRefused?: (refusal: PasteRefused) => void;
+}
+
+export function createEditor(options: CreateEditorOptions): Editor {
+  return new Editor({
+    element: options.element,
+    editable: options.editable ?? true,
+    extensions: [
+      ...schemaExtensions(),
+      Collaboration.configure({ fragment: getBody(options.doc) }),
+      CollaborationCaret.configure({
+        provider: { awareness: options.awareness },
+        user: options.user
+      }),
+      Placeholder.configure({ placeholder: 'Start writing…' }),
+      pasteGuard({ onRefused: options.onPasteRefused })
+    ],
+    editorProps: {
+      attributes: {
+        class: 'prose',
+        'aria-label': 'Document body',
+        role: 'textbox',
+        'aria-multiline': 'true',
+        spellcheck: 'true'
+      }
+    }
+  });
+}

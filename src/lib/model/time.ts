@@ -1,0 +1,29 @@
+/** Short relative times for lists ("3 min ago"), using the platform's Intl. */
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 24 * 3600_000],
+  ['month', 30 * 24 * 3600_000],
+  ['week', 7 * 24 * 3600_000],
+  ['day', 24 * 3600_000],
+  ['hour', 3600_000],
+  ['minute', 60_000]
+];
+
+export function formatRelative(timestamp: number, now: number, locale?: string): string {
+  if (!timestamp) return 'never';
+  const diff = timestamp - now;
+  if (Math.abs(diff) < 45_000) return 'just now';
+  const format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto', style: 'short' });
+  for (const [unit, ms] of UNITS) {
+    if (Math.abs(diff) >= ms || unit === 'minute') return format.format(Math.round(diff / ms), unit);
+  }
+  return 'just now';
+}
+
+/** Full date and time in the reader's own time zone, for tooltips. */
+export function formatAbsolute(timestamp: number, locale?: string, timeZone?: string): string {
+  return new Intl.DateTimeFormat(locale, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone
+  }).format(timestamp);
+}

@@ -1,0 +1,65 @@
+import { getContext, setContext } from 'svelte';
+import { DEFAULT_WORKSPACE_ID } from '../model/rooms.js';
+import { SYNC_PATH } from '../model/protocol.js';
+import { browserConnectivity, type Connectivity } from '../sync/connectivity.js';
+import { IdentityState } from './identity.svelte.js';
+import { SyncRegistry } from './syncRegistry.svelte.js';
+import { WorkspaceState } from './workspace.svelte.js';
+import { Toasts } from './toasts.svelte.js';
+
+/** Where the relay is: the same origin as the app unless configured otherwise. */
+export function relayUrl(location: Location): string {
+  const configured = import.meta.env.VITE_RELAY_URL as string | undefined;
+  if (configured) return configured;
+  const protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${protocol}//${location.host}${SYNC_PATH}`;
+}
+
+/** Everything the app shares across pages; created once by the root layout. */
+export class AppState {
+  readonly serverUrl: string;
+  readonly connectivity: Connectivity;
+  readonly registry = new SyncRegistry();
+  readonly toasts = new Toasts();
+  readonly identity: IdentityState;
+  readonly workspace: WorkspaceState;
+  online = $state(true);
+  private readonly offOnline: () => void;
+
+  constructor(win: Window) {
+    this.serverUrl = relayUrl(win.location);
+    this.connectivity = browserConnectivity(win);
+    this.online = this.connectivity.online;
+    this.offOnline = this.connectivity.subscribe((online) => (this.online = online));
+    this.identity = new IdentityState(win.localStorage);
+    this.workspace = new WorkspaceState({
+      workspaceId: DEFAULT_WORKSPACE_ID,
+      serverUrl: this.serverUrl,
+      connectivity: this.connectivity,
+      registry: this.registry
+    });
+  }
+
+  /** The name written into "last edited by"; empty until the user picks one. */
+  get author() {
+    const identity = this.identity.current;
+    return { userId: identity?.userId ?? '', name: identity?.name ?? '' };
+  }
+
+  destroy(): void {
+    this.offOnline();
+    this.workspace.destroy();
+  }
+}
+
+const KEY = Symbol('app');
+
+export function setAppState(app: AppState): AppState {
+  return setContext(KEY, app);
+}
+
+export function getAppState(): AppState {
+  const app = getContext<AppState | undefined>(KEY);
+  if (!app) throw new Error('AppState is created by the root layout');
+  return app;
+}

@@ -1,0 +1,192 @@
+import * as Y from 'yjs';
+import { DocSession } from '../sync/DocSession.js';
+import type { Connectivity } from '../sync/connectivity.js';
+import { docRoom } from '../model/rooms.js';
+import {
+  getMetaMap,
+  initMeta,
+  readMeta,
+  setDocTitle,
+  type DocumentKind
+} from '../model/schema.js';
+import { renameEntry, syncEntryFromDoc, touchEntry } from '../model/workspaceIndex.js';
+import type { Identity } from '../model/identity.js';
+import type { WorkspaceState } from './workspace.svelte.js';
+import type { SyncRegistry } from './syncRegistry.svelte.js';
+
+export interface Peer {
+  clientId: number;
+  name: string;
+  color: string;
+  isSelf: boolean;
+}
+
+export interface DocumentOptions {
+  documentId: string;
+  workspace: WorkspaceState;
+  serverUrl: string;
+  connectivity: Connectivity;
+  registry: SyncRegistry;
+  identity: Identity;
+}
+
+/** "Last edited" in the list moves at most this often while someone types. */
+const TOUCH_INTERVAL_MS = 5_000;
+
+/** One open document: its session, meta, and who else is here. */
+export class DocumentState {
+  readonly id: string;
+  readonly doc = new Y.Doc();
+  readonly session: DocSession;
+  title = $state('');
+  kind = $state<DocumentKind>('note');
+  loaded = $state(false);
+  peers = $state<Peer[]>([]);
+  /** True when neither this device nor the relay knows this document. */
+  missing = $state(false);
+
+  private readonly workspace: WorkspaceState;
+  private identity: Identity;
+  private readonly untrack: () => void;
+  private lastTouch = 0;
+  private touchTimer: ReturnType<typeof setTimeout> | null = null;
+  private destroyed = false;
+
+  constructor(options: DocumentOptions) {
+    this.id = options.documentId;
+    this.workspace = options.workspace;
+    this.identity = options.identity;
+    this.session = new DocSession(docRoom(options.workspace.id, options.documentId), this.doc, {
+      serverUrl: options.serverUrl,
+      connectivity: options.connectivity
+    });
+    this.untrack = options.registry.track(this.session);
+    this.setAwarenessUser();
+
+    getMetaMap(this.doc).observe(this.onMeta);
+    this.doc.on('update', this.onUpdate);
+    this.session.awareness.on('change', this.onAwareness);
+    this.session.on('status', this.onStatus);
+    void this.session.whenLoaded.then(() => this.onLoaded());
+  }
+
+  setTitle(title: string): void {
+    setDocTitle(this.doc, title);
+    const author = { userId: this.identity.userId, name: this.identity.name };
+    if (this.workspace.entry(this.id)) {
+      renameEntry(this.workspace.doc, this.id, readMeta(this.doc).title, author, Date.now());
+    }
+  }
+
+  setIdentity(identity: Identity): void {
+    this.identity = identity;
+    this.setAwarenessUser();
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    if (this.touchTimer) clearTimeout(this.touchTimer);
+    getMetaMap(this.doc).unobserve(this.onMeta);
+    this.doc.off('update', this.onUpdate);
+    this.session.awareness.off('change', this.onAwareness);
+    this.session.off('status', this.onStatus);
+    this.untrack();
+    this.session.destroy();
+    this.doc.destroy();
+  }
+
+  private onLoaded(): void {
+    if (this.destroyed) return;
+    this.initFromIndex();
+    this.readMetaIntoState();
+    this.loaded = true;
+  }
+
+  /**
+   * A document created on this device (or listed by another) gets its meta
+   * from the index entry. initMeta keeps fields already set, so a document
+   * that only arrives from the relay later is not overwritten.
+   */
+  private initFromIndex(): void {
+    const entry = this.workspace.entry(this.id);
+    if (!entry) return;
+    initMeta(this.doc, {
+      title: entry.title,
+      kind: entry.kind,
+      createdAt: entry.createdAt,
+      createdBy: entry.createdBy
+    });
+  }
+
+  private readonly onStatus = () => {
+    if (this.destroyed || !this.session.state.synced) return;
+    const meta = getMetaMap(this.doc);
+    if (meta.size === 0) this.initFromIndex();
+    // Known nowhere: neither listed nor stored on the relay.
+    this.missing = getMetaMap(this.doc).size === 0 && !this.workspace.entry(this.id);
+    if (!this.missing) this.writeBackToIndex();
+  };
+
+  private readonly onMeta = () => {
+    this.readMetaIntoState();
+    if (this.loaded) this.writeBackToIndex();
+  };
+
+  private readMetaIntoState(): void {
+    const meta = readMeta(this.doc);
+    this.title = meta.title;
+    this.kind = meta.kind;
+  }
+
+  private writeBackToIndex(): void {
+    const metaMap = getMetaMap(this.doc);
+    if (!metaMap.has('title')) return;
+    const meta = readMeta(this.doc);
+    const entry = this.workspace.entry(this.id);
+    if (entry && entry.title === meta.title && entry.kind === meta.kind) return;
+    syncEntryFromDoc(this.workspace.doc, this.id, meta);
+  }
+
+  private readonly onUpdate = (_update: Uint8Array, origin: unknown) => {
+    if (origin === this.session.provider || origin === this.session.persistence) return;
+    const wait = TOUCH_INTERVAL_MS - (Date.now() - this.lastTouch);
+    if (wait <= 0) return this.touch();
+    this.touchTimer ??= setTimeout(() => {
+      this.touchTimer = null;
+      this.touch();
+    }, wait);
+  };
+
+  private touch(): void {
+    if (this.destroyed) return;
+    this.lastTouch = Date.now();
+    const author = { userId: this.identity.userId, name: this.identity.name };
+    touchEntry(this.workspace.doc, this.id, author, this.lastTouch);
+  }
+
+  private setAwarenessUser(): void {
+    this.session.awareness.setLocalStateField('user', {
+      name: this.identity.name,
+      color: this.identity.color,
+      userId: this.identity.userId
+    });
+  }
+
+  private readonly onAwareness = () => {
+    const peers: Peer[] = [];
+    const self = this.doc.clientID;
+    this.session.awareness.getStates().forEach((state, clientId) => {
+      const user = (state as { user?: { name?: unknown; color?: unknown } }).user;
+      if (!user || typeof user.name !== 'string') return;
+      peers.push({
+        clientId,
+        name: user.name,
+        color: typeof user.color === 'string' ? user.color : '#57606a',
+        isSelf: clientId === self
+      });
+    });
+    peers.sort((a, b) => Number(b.isSelf) - Number(a.isSelf) || a.name.localeCompare(b.name));
+    this.peers = peers;
+  };
+}

@@ -1,0 +1,76 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import { VitePWA } from 'vite-plugin-pwa';
+import { defineConfig, type Plugin } from 'vite';
+import { join, resolve } from 'node:path';
+
+/**
+ * In `vite dev`, the relay runs inside the dev server (same /sync path and
+ * SQLite store as `npm start`), so development needs one command too.
+ */
+function devRelay(): Plugin {
+  return {
+    name: 'driftwrite-dev-relay',
+    apply: 'serve',
+    async configureServer(server) {
+      if (!server.httpServer) return;
+      const { Relay } = await import('./server/relay/Relay.js');
+      const { SqliteStore } = await import('./server/store/SqliteStore.js');
+      const { attachRelay } = await import('./server/attachRelay.js');
+      const { consoleLogger } = await import('./server/relay/logger.js');
+      const dataDir = resolve(process.env.DATA_DIR ?? './data');
+      const store = new SqliteStore(join(dataDir, 'relay.sqlite'));
+      const relay = new Relay({ store, logger: consoleLogger });
+      const attached = attachRelay(server.httpServer as import('node:http').Server, relay, {
+        logger: consoleLogger
+      });
+      server.httpServer.once('close', () => {
+        attached.detach();
+        void relay.close().then(() => store.close());
+      });
+    }
+  };
+}
+
+const buildId = new Date().toISOString();
+
+export default defineConfig({
+  plugins: [
+    devRelay(),
+    sveltekit(),
+    VitePWA({
+      // Registered by the root layout; the update prompt comes with the
+      // installable-PWA issue, until then a new version activates at once.
+      injectRegister: null,
+      registerType: 'autoUpdate',
+      strategies: 'generateSW',
+      filename: 'sw.js',
+      manifest: {
+        name: 'Driftwrite',
+        short_name: 'Driftwrite',
+        description: 'Offline-first writing and review for teams across time zones',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        background_color: '#ffffff',
+        theme_color: '#1f6feb',
+        icons: [{ src: '/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }]
+      },
+      workbox: {
+        // The plugin adds the manifest and its icons itself; listing them here too
+        // would precache them twice.
+        globPatterns: ['**/*.{js,css,png,ico,woff2}', 'favicon.svg', '_app/version.json'],
+        // With ssr = false every route is the same HTML shell, so the shell
+        // at / answers every navigation offline and the client router takes
+        // it from there (a document page included).
+        additionalManifestEntries: [{ url: '/', revision: buildId }],
+        navigateFallback: '/',
+        navigateFallbackDenylist: [/^\/sync\//, /^\/healthz$/],
+        cleanupOutdatedCaches: true,
+        clientsClaim: true,
+        skipWaiting: true,
+        maximumFileSizeToCacheInBytes: 5 * 1024 * 1024
+      },
+      devOptions: { enabled: false }
+    })
+  ]
+});
