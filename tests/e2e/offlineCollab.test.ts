@@ -1,0 +1,162 @@
+/**
+ * Two people on one document: live typing, then one goes offline for real
+ * (proxy severed and the browser told it is offline), edits, reloads while
+ * still offline (served by the service worker), edits again, reconnects, and
+ * both end with the same merged text.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTestRelay, type TestRelay } from '../support/relay.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.js';
+import {
+  collectPageErrors,
+  editorText,
+  launchChromium,
+  loadBuiltApp,
+  newPersonContext,
+  typeAtEnd,
+  waitForEditorReady,
+  waitForServiceWorker
+} from '../support/browser.js';
+import { waitFor } from '../support/poll.js';
+
+let server: TestRelay;
+let browser: Browser;
+let proxyA: TcpProxy;
+let proxyB: TcpProxy;
+let contextA: BrowserContext;
+let contextB: BrowserContext;
+let pageA: Page;
+let pageB: Page;
+let errors: string[] = [];
+
+beforeAll(async () => {
+  server = await startTestRelay({ appHandler: await loadBuiltApp() });
+  // One proxy per person, so one of them can be cut off alone.
+  proxyA = await startTcpProxy(server.port);
+  proxyB = await startTcpProxy(server.port);
+  browser = await launchChromium();
+  contextA = await newPersonContext(browser, { userId: 'ana', name: 'Ana', color: '#1f6feb' });
+  contextB = await newPersonContext(browser, { userId: 'ravi', name: 'Ravi', color: '#bf3989' });
+  pageA = await contextA.newPage();
+  pageB = await contextB.newPage();
+  errors = [...collectPageErrors(pageA), ...collectPageErrors(pageB)];
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await proxyA?.close();
+  await proxyB?.close();
+  await server?.stop();
+  server?.cleanup();
+});
+
+function status(page: Page) {
+  return page.locator('[data-testid="sync-status"]');
+}
+
+async function pendingEdits(page: Page): Promise<number> {
+  return Number(await status(page).getAttribute('data-pending'));
+}
+
+describe('offline-first collaboration in real Chromium', () => {
+  let documentPath = '';
+
+  it('two people see each other type live, with named carets', async () => {
+    await pageA.goto(proxyA.url + '/');
+    await pageA.getByTestId('new-doc').click();
+    await pageA.waitForURL(/\/d\/[A-Za-z0-9_-]+$/);
+    documentPath = new URL(pageA.url()).pathname;
+    await waitForEditorReady(pageA);
+    await pageA.getByTestId('doc-title').fill('Offline search RFC');
+    await typeAtEnd(pageA, 'Alpha from Ana.');
+
+    await pageB.goto(proxyB.url + documentPath);
+    await waitForEditorReady(pageB);
+    await waitFor(async () => (await editorText(pageB)).includes('Alpha from Ana.'), {
+      message: 'Ravi to see Ana’s text'
+    });
+    await typeAtEnd(pageB, ' Bravo from Ravi.');
+    await waitFor(async () => (await editorText(pageA)).includes('Bravo from Ravi.'), {
+      message: 'Ana to see Ravi’s text'
+    });
+
+    // Presence: each sees both names; the remote caret carries the name.
+    await waitFor(async () => (await pageA.getByTestId('peer').count()) === 2, {
+      message: 'two people listed'
+    });
+    await expect(pageA.getByTestId('peer-list').innerText()).resolves.toContain('Ravi');
+    await waitFor(
+      async () =>
+        (await pageA.locator('.collaboration-carets__label').allInnerTexts()).includes('Ravi'),
+      { message: 'Ravi’s named caret on Ana’s screen' }
+    );
+    // The title reaches the other person and the document list.
+    await waitFor(async () => (await pageB.getByTestId('doc-title').inputValue()) === 'Offline search RFC', {
+      message: 'title synced'
+    });
+    await waitFor(async () => (await status(pageA).getAttribute('data-synced')) === 'true', {
+      message: 'Ana synced'
+    });
+  });
+
+  it('keeps working offline, across a reload, and merges on reconnect', async () => {
+    await waitForServiceWorker(pageA);
+
+    // Cut Ana off for real: the proxy drops her sockets, the browser goes offline.
+    proxyA.sever();
+    await contextA.setOffline(true);
+    await waitFor(async () => (await status(pageA).getAttribute('data-connection')) === 'disconnected', {
+      message: 'Ana’s status to show disconnected'
+    });
+    await typeAtEnd(pageA, ' Charlie offline.');
+    await waitFor(async () => (await pendingEdits(pageA)) > 0, { message: 'pending edits counted' });
+    await expect(status(pageA).innerText()).resolves.toMatch(/Offline/);
+
+    // Reload with no network: the service worker serves the app, IndexedDB the document.
+    await pageA.reload();
+    await waitForEditorReady(pageA);
+    expect(await editorText(pageA)).toContain('Charlie offline.');
+    expect(await pendingEdits(pageA)).toBeGreaterThan(0);
+    await typeAtEnd(pageA, ' Delta after reload.');
+
+    // Meanwhile Ravi keeps writing online.
+    await typeAtEnd(pageB, ' Echo from Ravi.');
+    await waitFor(async () => (await pendingEdits(pageB)) === 0, { message: 'Ravi confirmed' });
+    expect(await editorText(pageA)).not.toContain('Echo from Ravi.');
+
+    // Back online: everything merges, nothing is lost, no dialog.
+    proxyA.restore();
+    await contextA.setOffline(false);
+    const expected = ['Alpha from Ana.', 'Bravo from Ravi.', 'Charlie offline.', 'Delta after reload.', 'Echo from Ravi.'];
+    for (const page of [pageA, pageB]) {
+      await waitFor(
+        async () => {
+          const text = await editorText(page);
+          return expected.every((part) => text.includes(part));
+        },
+        { timeoutMs: 20_000, message: 'all edits merged on both sides' }
+      );
+    }
+    await waitFor(async () => (await editorText(pageA)) === (await editorText(pageB)), {
+      message: 'identical text on both sides'
+    });
+    await waitFor(async () => (await pendingEdits(pageA)) === 0, {
+      timeoutMs: 20_000,
+      message: 'Ana’s offline edits confirmed by the relay'
+    });
+    await expect(status(pageA).getAttribute('data-synced')).resolves.toBe('true');
+  });
+
+  it('opens the document list offline from the service worker and IndexedDB', async () => {
+    proxyA.sever();
+    await contextA.setOffline(true);
+    await pageA.goto(proxyA.url + '/');
+    await pageA.getByTestId('doc-row').first().waitFor();
+    await expect(pageA.getByTestId('doc-list').innerText()).resolves.toContain('Offline search RFC');
+    await expect(pageA.getByTestId('offline-banner').isVisible()).resolves.toBe(true);
+    proxyA.restore();
+    await contextA.setOffline(false);
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { AppHandler } from '../../server/createServer.js';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The flags this machine needs: no sandbox as root, no calls home on a closed network. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync'
+];
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: install it with 'apt-get install -y chromium' ` +
+        'or set CHROMIUM_PATH.'
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/** The built SvelteKit app (npm run build), as a request handler. */
+export async function loadBuiltApp(): Promise<AppHandler> {
+  const path = fileURLToPath(new URL('../../build/handler.js', import.meta.url));
+  if (!existsSync(path)) throw new Error('The app is not built: run `npm run build` first.');
+  const { handler } = (await import(pathToFileURL(path).href)) as { handler: AppHandler };
+  return handler;
+}
+
+export interface Person {
+  userId: string;
+  name: string;
+  color: string;
+}
+
+/** A browser context for one person, their identity already picked. */
+export async function newPersonContext(browser: Browser, person: Person): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  await context.addInitScript((identity) => {
+    if (!localStorage.getItem('driftwrite:identity')) {
+      localStorage.setItem('driftwrite:identity', JSON.stringify(identity));
+    }
+  }, person);
+  return context;
+}
+
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}
+
+/** The document's text as the reader sees it, without other people's caret labels. */
+export function editorText(page: Page): Promise<string> {
+  return page.locator('[data-testid="editor"] .ProseMirror').evaluate((element) => {
+    const clone = element.cloneNode(true) as HTMLElement;
+    clone.querySelectorAll('.collaboration-carets__caret').forEach((caret) => caret.remove());
+    return [...clone.children].map((block) => block.textContent ?? '').join('\n');
+  });
+}
+
+export async function waitForEditorReady(page: Page, timeout = 20_000): Promise<void> {
+  await page.locator('[data-testid="editor"][data-ready="true"]').waitFor({ timeout });
+}
+
+/** Waits until a service worker controls the page, so it can reload offline. */
+export async function waitForServiceWorker(page: Page, timeout = 20_000): Promise<void> {
+  await page.waitForFunction(() => navigator.serviceWorker?.controller !== null, undefined, {
+    timeout,
+    polling: 100
+  });
+}
+
+/** Types at the very end of the document. */
+export async function typeAtEnd(page: Page, text: string): Promise<void> {
+  const editor = page.locator('[data-testid="editor"] .ProseMirror');
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(text);
+}
