@@ -76,6 +76,12 @@ export interface Author {
 
 export interface DocumentMeta {
   title: string;
+  /**
+   * When the title was last set (ms). The index entry carries the same pair;
+   * whichever is newer wins, so a rename from the list and one inside the
+   * document never undo each other.
+   */
+  titleAt: number;
   kind: DocumentKind;
   createdAt: number;
   createdBy: string;
@@ -97,6 +103,7 @@ export function readMeta(doc: Y.Doc): DocumentMeta {
   const title = meta.get('title');
   return {
     title: typeof title === 'string' ? title : '',
+    titleAt: numberOr(meta.get('titleAt'), 0),
     kind: isDocumentKind(kind) ? kind : 'note',
     createdAt: numberOr(meta.get('createdAt'), 0),
     createdBy: stringOr(meta.get('createdBy'), ''),
@@ -111,11 +118,20 @@ export function readMeta(doc: Y.Doc): DocumentMeta {
  */
 export function initMeta(
   doc: Y.Doc,
-  init: { title: string; kind: DocumentKind; createdAt: number; createdBy: string }
+  init: {
+    title: string;
+    titleAt?: number;
+    kind: DocumentKind;
+    createdAt: number;
+    createdBy: string;
+  }
 ): void {
   const meta = getMetaMap(doc);
   doc.transact(() => {
-    if (!meta.has('title')) meta.set('title', normalizeTitle(init.title));
+    if (!meta.has('title')) {
+      meta.set('title', normalizeTitle(init.title));
+      meta.set('titleAt', init.titleAt ?? init.createdAt);
+    }
     if (!meta.has('kind')) meta.set('kind', init.kind);
     if (!meta.has('createdAt')) meta.set('createdAt', init.createdAt);
     if (!meta.has('createdBy')) meta.set('createdBy', init.createdBy);
@@ -123,8 +139,23 @@ export function initMeta(
   });
 }
 
-export function setDocTitle(doc: Y.Doc, title: string): void {
-  getMetaMap(doc).set('title', normalizeTitle(title));
+export function setDocTitle(doc: Y.Doc, title: string, now: number = Date.now()): void {
+  const meta = getMetaMap(doc);
+  doc.transact(() => {
+    meta.set('title', normalizeTitle(title));
+    meta.set('titleAt', now);
+  });
+}
+
+/**
+ * Which of two titles wins: the later one; on a tie (two offline renames in
+ * the same millisecond) the greater string, so every replica picks the same.
+ */
+export function isNewerTitle(
+  a: { title: string; titleAt: number },
+  b: { title: string; titleAt: number }
+): boolean {
+  return a.titleAt > b.titleAt || (a.titleAt === b.titleAt && a.title > b.title);
 }
 
 export function numberOr(value: unknown, fallback: number): number {

@@ -2,10 +2,11 @@
  * The workspace index: the list of documents, held in its own Y.Doc so the
  * home page opens (online or not) without loading every document.
  *
- * An entry mirrors the title and kind of its document. The document's own
- * `meta` map is authoritative; whoever has a document open writes its title
- * back here (see `syncEntryFromDoc`), which also heals the rare case where two
- * offline renames resolved differently in the two Y.Docs.
+ * An entry mirrors the title and kind of its document. A title can be changed
+ * in either place (renamed from the list, or typed in the document), so both
+ * carry `titleAt` and the newer one wins (`isNewerTitle`); whoever has the
+ * document open copies the winner across (`syncEntryFromDoc`, and
+ * DocumentState for the other direction).
  *
  * Deleting only marks an entry (`deletedAt`), never removes it: a document
  * deleted by a stray click can be restored from the trash on any device.
@@ -14,6 +15,7 @@ import * as Y from 'yjs';
 import {
   INDEX_ROOTS,
   isDocumentKind,
+  isNewerTitle,
   normalizeTitle,
   numberOr,
   stringOr,
@@ -24,6 +26,7 @@ import {
 export interface IndexEntry {
   id: string;
   title: string;
+  titleAt: number;
   kind: DocumentKind;
   createdAt: number;
   createdBy: string;
@@ -46,6 +49,7 @@ function readEntry(id: string, map: EntryMap): IndexEntry {
   return {
     id,
     title: stringOr(map.get('title'), ''),
+    titleAt: numberOr(map.get('titleAt'), numberOr(map.get('createdAt'), 0)),
     kind: isDocumentKind(kind) ? kind : 'note',
     createdAt: numberOr(map.get('createdAt'), 0),
     createdBy: stringOr(map.get('createdBy'), ''),
@@ -102,6 +106,7 @@ export function addEntry(
   index.transact(() => {
     const map = new Y.Map<unknown>();
     map.set('title', normalizeTitle(init.title));
+    map.set('titleAt', init.now);
     map.set('kind', init.kind);
     map.set('createdAt', init.now);
     map.set('createdBy', init.author.name);
@@ -127,6 +132,7 @@ export function renameEntry(
   const map = entryMap(index, id);
   index.transact(() => {
     map.set('title', normalizeTitle(title));
+    map.set('titleAt', now);
     map.set('updatedAt', now);
     map.set('updatedBy', author.name);
   });
@@ -144,20 +150,29 @@ export function touchEntry(index: Y.Doc, id: string, author: Author, now: number
 }
 
 /**
- * Brings an entry in line with its document's meta. Creates the entry when a
- * document is known (for example opened from a link) but not listed yet.
+ * Brings an entry in line with its document's meta: the title when the
+ * document's is newer, and the kind. Creates the entry when a document is
+ * known (for example opened from a link) but not listed yet.
  */
 export function syncEntryFromDoc(
   index: Y.Doc,
   id: string,
-  meta: { title: string; kind: DocumentKind; createdAt: number; createdBy: string }
+  meta: {
+    title: string;
+    titleAt?: number;
+    kind: DocumentKind;
+    createdAt: number;
+    createdBy: string;
+  }
 ): void {
+  const titleAt = meta.titleAt ?? meta.createdAt;
   const documents = getDocumentsMap(index);
   const map = documents.get(id);
   if (!(map instanceof Y.Map)) {
     index.transact(() => {
       const created = new Y.Map<unknown>();
       created.set('title', meta.title);
+      created.set('titleAt', titleAt);
       created.set('kind', meta.kind);
       created.set('createdAt', meta.createdAt);
       created.set('createdBy', meta.createdBy);
@@ -167,9 +182,15 @@ export function syncEntryFromDoc(
     });
     return;
   }
+  const entry = readEntry(id, map);
+  const titleWins = isNewerTitle({ title: meta.title, titleAt }, entry);
+  if (!titleWins && entry.kind === meta.kind) return;
   index.transact(() => {
-    if (map.get('title') !== meta.title) map.set('title', meta.title);
-    if (map.get('kind') !== meta.kind) map.set('kind', meta.kind);
+    if (titleWins) {
+      map.set('title', meta.title);
+      map.set('titleAt', titleAt);
+    }
+    if (entry.kind !== meta.kind) map.set('kind', meta.kind);
   });
 }
 

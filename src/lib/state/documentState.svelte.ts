@@ -5,11 +5,17 @@ import { docRoom } from '../model/rooms.js';
 import {
   getMetaMap,
   initMeta,
+  isNewerTitle,
   readMeta,
   setDocTitle,
   type DocumentKind
 } from '../model/schema.js';
-import { renameEntry, syncEntryFromDoc, touchEntry } from '../model/workspaceIndex.js';
+import {
+  getDocumentsMap,
+  renameEntry,
+  syncEntryFromDoc,
+  touchEntry
+} from '../model/workspaceIndex.js';
 import type { Identity } from '../model/identity.js';
 import type { WorkspaceState } from './workspace.svelte.js';
 import type { SyncRegistry } from './syncRegistry.svelte.js';
@@ -64,6 +70,7 @@ export class DocumentState {
     this.setAwarenessUser();
 
     getMetaMap(this.doc).observe(this.onMeta);
+    getDocumentsMap(this.workspace.doc).observeDeep(this.onIndex);
     this.doc.on('update', this.onUpdate);
     this.session.awareness.on('change', this.onAwareness);
     this.session.on('status', this.onStatus);
@@ -71,10 +78,11 @@ export class DocumentState {
   }
 
   setTitle(title: string): void {
-    setDocTitle(this.doc, title);
+    const now = Date.now();
+    setDocTitle(this.doc, title, now);
     const author = { userId: this.identity.userId, name: this.identity.name };
     if (this.workspace.entry(this.id)) {
-      renameEntry(this.workspace.doc, this.id, readMeta(this.doc).title, author, Date.now());
+      renameEntry(this.workspace.doc, this.id, readMeta(this.doc).title, author, now);
     }
   }
 
@@ -88,6 +96,7 @@ export class DocumentState {
     this.destroyed = true;
     if (this.touchTimer) clearTimeout(this.touchTimer);
     getMetaMap(this.doc).unobserve(this.onMeta);
+    getDocumentsMap(this.workspace.doc).unobserveDeep(this.onIndex);
     this.doc.off('update', this.onUpdate);
     this.session.awareness.off('change', this.onAwareness);
     this.session.off('status', this.onStatus);
@@ -113,6 +122,7 @@ export class DocumentState {
     if (!entry) return;
     initMeta(this.doc, {
       title: entry.title,
+      titleAt: entry.titleAt,
       kind: entry.kind,
       createdAt: entry.createdAt,
       createdBy: entry.createdBy
@@ -125,12 +135,16 @@ export class DocumentState {
     if (meta.size === 0) this.initFromIndex();
     // Known nowhere: neither listed nor stored on the relay.
     this.missing = getMetaMap(this.doc).size === 0 && !this.workspace.entry(this.id);
-    if (!this.missing) this.writeBackToIndex();
+    if (!this.missing) this.reconcileTitles();
   };
 
   private readonly onMeta = () => {
     this.readMetaIntoState();
-    if (this.loaded) this.writeBackToIndex();
+    if (this.loaded) this.reconcileTitles();
+  };
+
+  private readonly onIndex = () => {
+    if (this.loaded) this.reconcileTitles();
   };
 
   private readMetaIntoState(): void {
@@ -139,11 +153,15 @@ export class DocumentState {
     this.kind = meta.kind;
   }
 
-  private writeBackToIndex(): void {
-    const metaMap = getMetaMap(this.doc);
-    if (!metaMap.has('title')) return;
+  /** Copies the newer title across (list ↔ document); the kind goes to the list. */
+  private reconcileTitles(): void {
+    if (this.destroyed || !getMetaMap(this.doc).has('title')) return;
     const meta = readMeta(this.doc);
     const entry = this.workspace.entry(this.id);
+    if (entry && isNewerTitle(entry, meta)) {
+      setDocTitle(this.doc, entry.title, entry.titleAt);
+      return;
+    }
     if (entry && entry.title === meta.title && entry.kind === meta.kind) return;
     syncEntryFromDoc(this.workspace.doc, this.id, meta);
   }
