@@ -1,0 +1,118 @@
+/**
+ * `npm run bench`: figures for the relay and the app, printed as a table.
+ * A benchmark, not a test: it only stops on a broken setup, never on a slow
+ * figure.
+ *
+ * Environment (all optional): BENCH_PARTS=A,B,C; BENCH_DOCS, BENCH_WORDS_PER_DOC,
+ * BENCH_IDLE_UNLOAD_MS (A); BENCH_OFFLINE_EDITS, BENCH_ROUNDS (B);
+ * BENCH_PAGE_WORDS, BENCH_RELOADS, BENCH_BUILD=auto|always|never (C).
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { cpus, totalmem, platform, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runPartA } from './partA.js';
+import { runPartB } from './partB.js';
+import { runPartC } from './partC.js';
+import { fmtBytes, fmtMs, ROOT, TRACES_DIR, type Row } from './util.js';
+
+// Heap figures need explicit collections; re-run ourselves with the flag
+// rather than report numbers polluted by garbage.
+if (typeof globalThis.gc !== 'function') {
+  const result = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url)],
+    { stdio: 'inherit', cwd: ROOT }
+  );
+  process.exit(result.status ?? 1);
+}
+
+const parts: Record<string, { title: string; run: () => Promise<Row[]> }> = {
+  A: { title: 'relay memory per idle loaded document', run: runPartA },
+  B: { title: 'convergence after offline editing; full trace', run: runPartB },
+  C: {
+    title: 'page load of a 50,000-word document from IndexedDB',
+    run: runPartC
+  }
+};
+
+function versionOf(pkg: string): string {
+  try {
+    const require = createRequire(`${ROOT}/package.json`);
+    return (require(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+function printTable(rows: Row[]): void {
+  const headers = ['Part', 'Measure', 'Value', 'Notes'];
+  const cells = rows.map((r) => [r.part, r.measure, r.value, r.note ?? '']);
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  // Notes can be long; leave that column ragged instead of padding every row.
+  const line = (c: string[]) =>
+    c
+      .map((cell, i) =>
+        i === 2 ? cell.padStart(widths[i]) : i === 3 ? cell : cell.padEnd(widths[i])
+      )
+      .join(' │ ')
+      .trimEnd();
+  console.log(line(headers));
+  console.log(widths.map((w, i) => '─'.repeat(i === 3 ? Math.min(w, 40) : w)).join('─┼─'));
+  let previous = '';
+  for (const c of cells) {
+    if (previous && c[0] !== previous) console.log('');
+    previous = c[0];
+    console.log(line(c));
+  }
+}
+
+async function main(): Promise<void> {
+  const selected = (process.env.BENCH_PARTS ?? 'A,B,C')
+    .split(',')
+    .map((p) => p.trim().toUpperCase())
+    .filter((p) => p in parts);
+  const cpu = cpus();
+  console.log('Driftwrite benchmark');
+  console.log(`  date:     ${new Date().toISOString()}`);
+  console.log(`  node:     ${process.version} (${platform()} ${release()})`);
+  console.log(`  machine:  ${cpu.length} × ${cpu[0]?.model ?? '?'}, ${fmtBytes(totalmem())} RAM`);
+  console.log(
+    `  packages: yjs ${versionOf('yjs')}, y-websocket ${versionOf('y-websocket')}, ` +
+      `playwright-core ${versionOf('playwright-core')}`
+  );
+  console.log(`  traces:   ${TRACES_DIR}`);
+  console.log('');
+
+  const rows: Row[] = [];
+  const started = performance.now();
+  for (const key of selected) {
+    const part = parts[key];
+    process.stderr.write(`Part ${key}: ${part.title}\n`);
+    const partStarted = performance.now();
+    try {
+      rows.push(...(await part.run()));
+    } catch (error) {
+      // One broken part should not hide the figures of the others.
+      rows.push({
+        part: key,
+        measure: 'FAILED',
+        value: '—',
+        note: error instanceof Error ? error.message : String(error)
+      });
+    }
+    process.stderr.write(`Part ${key} took ${fmtMs(performance.now() - partStarted)}\n`);
+  }
+  console.log('');
+  printTable(rows);
+  console.log('');
+  console.log(`Total ${fmtMs(performance.now() - started)}.`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  }
+);

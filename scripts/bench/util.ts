@@ -1,0 +1,127 @@
+/**
+ * Small helpers shared by the benchmark parts: paths, polling, heap samples,
+ * formatting. Nothing here measures anything by itself.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root, found from this file so the bench runs from any cwd. */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The traces live beside the repository, not in it (they are shared across
+ * checkouts). BENCH_TRACES_DIR overrides it, e.g. to try the no-trace path.
+ */
+export const TRACES_DIR = resolve(ROOT, process.env.BENCH_TRACES_DIR ?? '../shared/traces');
+
+/** One row of the final table. */
+export interface Row {
+  part: string;
+  measure: string;
+  value: string;
+  note?: string;
+}
+
+export function envInt(name: string, fallback: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${name} must be a non-negative whole number; got "${raw}"`);
+  }
+  return value;
+}
+
+/** Progress goes to stderr so stdout carries only the results. */
+export function progress(message: string): void {
+  process.stderr.write(`  … ${message}\n`);
+}
+
+/** Polls until `condition` holds; a deadline instead of fixed sleeps. */
+export async function waitFor(
+  condition: () => boolean,
+  what: string,
+  { timeoutMs = 30_000, intervalMs = 1 } = {}
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+}
+
+export interface HeapSample {
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  rss: number;
+}
+
+/**
+ * Heap after full collections. Several rounds with a macrotask in between,
+ * because objects freed by one collection (weak refs, FinalizationRegistry,
+ * closed sockets' callbacks) are only collectable in the next.
+ */
+export async function settledHeap(): Promise<HeapSample> {
+  const gc = globalThis.gc;
+  if (!gc) throw new Error('run node with --expose-gc');
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+  const { heapUsed, external, arrayBuffers, rss } = process.memoryUsage();
+  return { heapUsed, external, arrayBuffers, rss };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function fmtMs(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
+}
+
+export function fmtBytes(bytes: number): string {
+  const sign = bytes < 0 ? '-' : '';
+  const abs = Math.abs(bytes);
+  if (abs >= 1024 * 1024) return `${sign}${(abs / 1024 / 1024).toFixed(2)} MiB`;
+  if (abs >= 1024) return `${sign}${(abs / 1024).toFixed(1)} KiB`;
+  return `${sign}${abs.toFixed(0)} B`;
+}
+
+export function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** Reads a gzipped JSON trace, or null (with the reason) when it is not there. */
+export function readGzJson<T>(file: string): { data: T } | { missing: string } {
+  const path = resolve(TRACES_DIR, file);
+  if (!existsSync(path)) return { missing: `${path} not found` };
+  return {
+    data: JSON.parse(gunzipSync(readFileSync(path)).toString('utf8')) as T
+  };
+}
+
+/** Runs async jobs with at most `limit` in flight, so 200 sockets do not open at once. */
+export async function inBatches<T>(
+  items: T[],
+  limit: number,
+  job: (item: T, index: number) => Promise<void>
+): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      await job(items[index], index);
+    }
+  });
+  await Promise.all(workers);
+}
