@@ -181,16 +181,19 @@ export class Relay {
     return {
       receive: (data) => {
         if (!connection.open) return;
-        if (typeof data === 'string') {
-          this.refuse(
-            connection,
-            CLOSE.unsupportedData,
-            'text frames are not supported: send binary y-websocket messages'
-          );
-          return;
-        }
         connection.chain = connection.chain
-          .then(() => (connection.open ? this.handleMessage(connection, data) : undefined))
+          .then(() => {
+            if (!connection.open) return;
+            // Refused in turn, so the binary frames sent before it are still handled.
+            if (typeof data === 'string') {
+              return this.refuse(
+                connection,
+                CLOSE.unsupportedData,
+                'text frames are not supported: send binary y-websocket messages'
+              );
+            }
+            return this.handleMessage(connection, data);
+          })
           .catch((error) => this.fail(connection, error));
       },
       closed: () => this.disconnect(connection)
@@ -281,6 +284,9 @@ export class Relay {
         let update: Uint8Array;
         try {
           update = decoding.readVarUint8Array(decoder);
+          // applyAwarenessUpdate keeps the entries it read before failing, without
+          // an event; those would outlive this connection, so check them all first.
+          validateAwarenessUpdate(update);
           awarenessProtocol.applyAwarenessUpdate(room.awareness, update, connection);
         } catch {
           return this.refuse(connection, CLOSE.invalidPayload, 'malformed awareness message');
@@ -486,4 +492,15 @@ function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: numbe
   encoding.writeVarUint(encoder, MESSAGE.awareness);
   encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
   return encoding.toUint8Array(encoder);
+}
+
+/** Throws unless every entry of an awareness update decodes (the format of y-protocols/awareness). */
+function validateAwarenessUpdate(update: Uint8Array): void {
+  const decoder = decoding.createDecoder(update);
+  const count = decoding.readVarUint(decoder);
+  for (let i = 0; i < count; i++) {
+    decoding.readVarUint(decoder); // client id
+    decoding.readVarUint(decoder); // clock
+    JSON.parse(decoding.readVarString(decoder));
+  }
 }

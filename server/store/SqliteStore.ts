@@ -48,13 +48,16 @@ export class SqliteStore implements Store {
   constructor(path: string) {
     this.path = path;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    let opened: Database.Database | null = null;
     try {
-      this.db = new Database(path);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('busy_timeout = 5000');
-      this.db.exec(SCHEMA);
+      opened = new Database(path);
+      opened.pragma('journal_mode = WAL');
+      opened.pragma('synchronous = NORMAL');
+      opened.pragma('busy_timeout = 5000');
+      opened.exec(SCHEMA);
     } catch (error) {
+      // A caller that reports the error and carries on must not keep holding the file.
+      opened?.close();
       throw new StoreError(
         `Cannot open the relay's store at ${path}: ${(error as Error).message}. ` +
           'The file was left untouched; move it aside to start with an empty store, ' +
@@ -62,7 +65,8 @@ export class SqliteStore implements Store {
         { cause: error }
       );
     }
-    const db = this.db;
+    this.db = opened;
+    const db = opened;
     this.statements = {
       snapshot: db.prepare('SELECT data FROM snapshots WHERE room = ?'),
       updates: db.prepare('SELECT id, data FROM updates WHERE room = ? ORDER BY id'),

@@ -6,6 +6,8 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { startServer, type RunningServer, type StartOptions } from '../../server/createServer.js';
 import { createLogger, type Logger } from '../../server/relay/logger.js';
+import type { Store } from '../../server/store/Store.js';
+import { waitFor } from './poll.js';
 
 export interface TestRelay extends RunningServer {
   wsUrl: string;
@@ -49,4 +51,67 @@ export function connectProvider(
     disableBc: true,
     connect: options.connect ?? true
   });
+}
+
+/**
+ * Rebuilds a room's document from what the store holds, exactly as the relay
+ * loads it; throws if any stored byte fails to apply, so a test can assert
+ * that nothing unreadable was stored.
+ */
+export async function docFromStore(store: Store, room: string): Promise<Y.Doc> {
+  const stored = await store.load(room);
+  const doc = new Y.Doc();
+  if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
+  for (const update of stored.updates) Y.applyUpdate(doc, update.data);
+  return doc;
+}
+
+/** Waits until a provider has had the relay's first sync answer. */
+export function whenSynced(
+  provider: WebsocketProvider,
+  message = 'provider synced'
+): Promise<boolean> {
+  return waitFor(() => provider.synced, { message });
+}
+
+/**
+ * Everything a test opened, destroyed in reverse order in `afterEach`, so a
+ * failing assertion never leaks a socket or a server into the next test.
+ */
+export class Resources {
+  private disposers: (() => unknown)[] = [];
+
+  add<T>(value: T, dispose: (value: T) => unknown): T {
+    this.disposers.push(() => dispose(value));
+    return value;
+  }
+
+  relay(relay: TestRelay): TestRelay {
+    return this.add(relay, async (r) => {
+      await r.stop();
+      r.cleanup();
+    });
+  }
+
+  /** A provider and its document, destroyed together. */
+  provider(provider: WebsocketProvider): WebsocketProvider {
+    return this.add(provider, (p) => {
+      p.destroy();
+      p.doc.destroy();
+    });
+  }
+
+  async disposeAll(): Promise<void> {
+    const disposers = this.disposers.reverse();
+    this.disposers = [];
+    const errors: unknown[] = [];
+    for (const dispose of disposers) {
+      try {
+        await dispose();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw new AggregateError(errors, 'cleanup failed');
+  }
 }

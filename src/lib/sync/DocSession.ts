@@ -15,6 +15,7 @@
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
+import * as idb from 'lib0/indexeddb';
 import { ObservableV2 } from 'lib0/observable';
 import { Awareness } from 'y-protocols/awareness';
 import { WebsocketProvider } from 'y-websocket';
@@ -61,6 +62,8 @@ export class DocSession extends ObservableV2<Events> {
 
   private localSeq = 0;
   private confirmedSeq = 0;
+  /** The stored counters have been read; before that, writing ours would overwrite them. */
+  private countersLoaded = false;
   private confirmTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly confirmDelayMs: number;
   private readonly connectivity: Connectivity | null;
@@ -127,6 +130,9 @@ export class DocSession extends ObservableV2<Events> {
   /** Stops syncing; edits keep being stored on this device. */
   disconnect(): void {
     this.provider.disconnect();
+    // The provider reports 'disconnected' only for a socket that had opened;
+    // one still connecting is dropped without an event.
+    this.setState({ connection: 'disconnected', synced: false });
   }
 
   /** Resolves when the relay has confirmed every local edit made so far. */
@@ -166,11 +172,16 @@ export class DocSession extends ObservableV2<Events> {
     ]);
     if (this.destroyed) return;
     // Edits made while the numbers were loading already bumped localSeq.
+    const editsWhileLoading = this.localSeq;
     this.localSeq += typeof seq === 'number' ? seq : 0;
     this.confirmedSeq = Math.max(this.confirmedSeq, typeof confirmed === 'number' ? confirmed : 0);
+    this.countersLoaded = true;
+    if (editsWhileLoading > 0) void persistence.set(SEQ_KEY, this.localSeq);
     // y-indexeddb appends a full state on every open and only trims at 500
-    // entries; compacting here keeps a document reopened often small.
-    const size = (persistence as unknown as { _dbsize: number })._dbsize;
+    // entries; compacting here keeps a document reopened often small. Its own
+    // `_dbsize` is not counted yet when it reports `synced`, so count here.
+    const size = await countStoredUpdates(persistence);
+    if (this.destroyed) return;
     if (size > COMPACT_ON_OPEN_ABOVE) await storeState(persistence, true);
     if (this.destroyed) return;
     this.setState({ localLoaded: true });
@@ -181,7 +192,7 @@ export class DocSession extends ObservableV2<Events> {
   private readonly onDocUpdate = (_update: Uint8Array, origin: unknown) => {
     if (origin === this.provider || origin === this.persistence) return;
     this.localSeq++;
-    void this.persistence?.set(SEQ_KEY, this.localSeq);
+    if (this.countersLoaded) void this.persistence?.set(SEQ_KEY, this.localSeq);
     this.updatePending();
     if (this.provider.wsconnected) this.requestConfirm(false);
   };
@@ -205,7 +216,7 @@ export class DocSession extends ObservableV2<Events> {
     // Browsers keep a dead socket open for a long time after the network goes;
     // closing it ourselves makes the status truthful at once.
     if (online) this.provider.connect();
-    else this.provider.disconnect();
+    else this.disconnect();
   }
 
   private requestConfirm(immediate: boolean): void {
@@ -249,4 +260,10 @@ export class DocSession extends ObservableV2<Events> {
     this.state = next;
     this.emit('status', [next]);
   }
+}
+
+/** Entries in y-indexeddb's update log ('updates' is its store name). */
+function countStoredUpdates(persistence: IndexeddbPersistence): Promise<number> {
+  const [updates] = idb.transact(persistence.db as IDBDatabase, ['updates'], 'readonly');
+  return idb.count(updates);
 }

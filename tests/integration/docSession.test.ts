@@ -1,0 +1,270 @@
+/**
+ * DocSession in Node against a real relay: IndexedDB from fake-indexeddb,
+ * WebSocket from ws. What the user is told about their edits ("3 unsynced
+ * edits", "Synced") must match where the edits actually are.
+ */
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { DocSession, type DocSessionOptions } from '../../src/lib/sync/DocSession.js';
+import { manualConnectivity } from '../../src/lib/sync/connectivity.js';
+import {
+  Resources,
+  connectProvider,
+  docFromStore,
+  startTestRelay,
+  type TestRelay
+} from '../support/relay.js';
+import { waitFor } from '../support/poll.js';
+
+const resources = new Resources();
+afterEach(() => resources.disposeAll());
+
+const ROOM = 'main.doc.session';
+let databaseCount = 0;
+
+/** A database prefix no other test uses, so IndexedDB starts empty. */
+function freshPrefix(): string {
+  return `test-${process.pid}-${++databaseCount}`;
+}
+
+function openSession(
+  relay: TestRelay,
+  options: Partial<DocSessionOptions> & { databasePrefix: string },
+  room = ROOM
+): DocSession {
+  const doc = new Y.Doc();
+  const session = new DocSession(room, doc, {
+    serverUrl: relay.wsUrl,
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    confirmDelayMs: 10,
+    ...options
+  });
+  return resources.add(session, (s) => closeSession(s));
+}
+
+/** Destroys a session and its document, and waits until IndexedDB has let go of it. */
+async function closeSession(session: DocSession): Promise<void> {
+  session.destroy();
+  session.doc.destroy();
+  await session.persistence?.destroy();
+}
+
+function text(doc: Y.Doc): string {
+  return doc.getText('body').toString();
+}
+
+async function storedText(relay: TestRelay, room = ROOM): Promise<string> {
+  return text(await docFromStore(relay.store, room));
+}
+
+/** Number of entries in y-indexeddb's update log for a session's database. */
+async function idbUpdateCount(name: string): Promise<number> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(name);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const request = db.transaction('updates').objectStore('updates').count();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+describe('DocSession', () => {
+  it('counts local edits as pending until the relay confirms it stored them', async () => {
+    const relay = resources.relay(await startTestRelay());
+    const session = openSession(relay, { databasePrefix: freshPrefix() });
+    await waitFor(() => session.state.synced && session.state.localLoaded, {
+      message: 'the session to sync'
+    });
+    expect(session.state.pendingEdits).toBe(0);
+
+    const body = session.doc.getText('body');
+    body.insert(0, 'one ');
+    body.insert(4, 'two ');
+    body.insert(8, 'three');
+    expect(session.state.pendingEdits).toBe(3);
+
+    // Read the store the moment the count drops, not later.
+    const storedWhenConfirmed = new Promise<string>((resolve) => {
+      const check = () => {
+        if (session.state.pendingEdits !== 0) return;
+        session.off('status', check);
+        void storedText(relay).then(resolve);
+      };
+      session.on('status', check);
+    });
+    expect(await storedWhenConfirmed).toBe('one two three');
+    await session.whenConfirmed();
+    expect(session.state).toMatchObject({ connection: 'connected', synced: true, pendingEdits: 0 });
+  });
+
+  it('does not count edits that arrive from other clients', async () => {
+    const relay = resources.relay(await startTestRelay());
+    const session = openSession(relay, { databasePrefix: freshPrefix() });
+    const other = resources.provider(connectProvider(relay.wsUrl, ROOM));
+    await waitFor(() => session.state.synced, { message: 'the session to sync' });
+    other.doc.getText('body').insert(0, 'from elsewhere');
+    await waitFor(() => text(session.doc) === 'from elsewhere', { message: 'the remote edit' });
+    expect(session.state.pendingEdits).toBe(0);
+  });
+
+  it('keeps edits pending while offline and confirms them once back online', async () => {
+    const relay = resources.relay(await startTestRelay());
+    const connectivity = manualConnectivity(true);
+    const session = openSession(relay, { databasePrefix: freshPrefix(), connectivity });
+    const other = resources.provider(connectProvider(relay.wsUrl, ROOM));
+    await waitFor(() => session.state.synced, { message: 'the session to sync' });
+
+    connectivity.set(false);
+    expect(session.state).toMatchObject({ network: false, connection: 'disconnected' });
+    session.doc.getText('body').insert(0, 'written ');
+    session.doc.getText('body').insert(8, 'on a plane');
+    expect(session.state.pendingEdits).toBe(2);
+    expect(session.provider.wsconnected).toBe(false);
+    expect(await storedText(relay)).toBe('');
+
+    connectivity.set(true);
+    await waitFor(() => session.state.pendingEdits === 0 && session.state.synced, {
+      message: 'the offline edits to be confirmed'
+    });
+    expect(await storedText(relay)).toBe('written on a plane');
+    await waitFor(() => text(other.doc) === 'written on a plane', {
+      message: 'the other client to get the offline edits'
+    });
+  });
+
+  it('reports disconnected when the network goes while still connecting', async () => {
+    const relay = resources.relay(await startTestRelay());
+    const connectivity = manualConnectivity(true);
+    const session = openSession(relay, { databasePrefix: freshPrefix(), connectivity });
+    // Go offline at the exact moment the socket starts connecting.
+    const offWhenConnecting = (state: DocSession['state']) => {
+      if (state.connection !== 'connecting') return;
+      session.off('status', offWhenConnecting);
+      connectivity.set(false);
+    };
+    session.on('status', offWhenConnecting);
+    await waitFor(() => !session.state.network, { message: 'the session to go offline' });
+    expect(session.state.connection).toBe('disconnected');
+    expect(session.provider.ws).toBeNull();
+  });
+
+  it('reloads the document from IndexedDB without the relay', async () => {
+    const relay = resources.relay(await startTestRelay());
+    const databasePrefix = freshPrefix();
+    const first = openSession(relay, { databasePrefix });
+    await waitFor(() => first.state.synced, { message: 'the first session to sync' });
+    first.doc.getText('body').insert(0, 'kept on this device');
+    first.doc.getMap('meta').set('kind', 'adr');
+    await first.whenConfirmed();
+    await closeSession(first);
+
+    const second = openSession(relay, { databasePrefix, connect: false });
+    await second.whenLoaded;
+    expect(second.state.localLoaded).toBe(true);
+    expect(second.provider.ws).toBeNull();
+    expect(text(second.doc)).toBe('kept on this device');
+    expect(second.doc.getMap('meta').get('kind')).toBe('adr');
+    expect(second.state.pendingEdits).toBe(0);
+  });
+
+  it('remembers unconfirmed edits across a reload while offline, and syncs them later', async () => {
+    const relay = resources.relay(await startTestRelay());
+    const databasePrefix = freshPrefix();
+    const offline = manualConnectivity(false);
+    const first = openSession(relay, { databasePrefix, connectivity: offline });
+    await first.whenLoaded;
+    for (const word of ['three ', 'unsynced ', 'edits']) {
+      first.doc.getText('body').insert(text(first.doc).length, word);
+    }
+    expect(first.state).toMatchObject({ pendingEdits: 3, connection: 'disconnected' });
+    await closeSession(first);
+
+    const connectivity = manualConnectivity(false);
+    const second = openSession(relay, { databasePrefix, connectivity, connect: false });
+    await second.whenLoaded;
+    expect(text(second.doc)).toBe('three unsynced edits');
+    expect(second.state.pendingEdits).toBe(3);
+    expect(await storedText(relay)).toBe('');
+
+    const other = resources.provider(connectProvider(relay.wsUrl, ROOM));
+    connectivity.set(true);
+    await waitFor(() => second.state.pendingEdits === 0 && second.state.synced, {
+      message: 'the reloaded edits to be confirmed'
+    });
+    expect(await storedText(relay)).toBe('three unsynced edits');
+    await waitFor(() => text(other.doc) === 'three unsynced edits', {
+      message: 'the other client to get them'
+    });
+  });
+
+  it('counts an edit made before the local copy has loaded on top of the stored count', async () => {
+    const relay = resources.relay(await startTestRelay());
+    const databasePrefix = freshPrefix();
+    const first = openSession(relay, { databasePrefix, connectivity: manualConnectivity(false) });
+    await first.whenLoaded;
+    first.doc.getText('body').insert(0, 'a');
+    first.doc.getText('body').insert(1, 'b');
+    await closeSession(first);
+
+    const second = openSession(relay, {
+      databasePrefix,
+      connectivity: manualConnectivity(false)
+    });
+    // Typing before IndexedDB has answered (the editor may already be on screen).
+    second.doc.getText('body').insert(0, 'c');
+    await second.whenLoaded;
+    // 'c' was typed concurrently with the stored 'ab': Yjs orders it by client id.
+    expect([...text(second.doc)].sort().join('')).toBe('abc');
+    expect(second.state.pendingEdits).toBe(3);
+    await closeSession(second);
+
+    const third = openSession(relay, { databasePrefix, connectivity: manualConnectivity(false) });
+    await third.whenLoaded;
+    expect(third.state.pendingEdits).toBe(3);
+  });
+
+  it('never shows an edit made before loading as synced', async () => {
+    const relay = resources.relay(await startTestRelay());
+    const databasePrefix = freshPrefix();
+    const first = openSession(relay, { databasePrefix });
+    await waitFor(() => first.state.synced, { message: 'the first session to sync' });
+    first.doc.getText('body').insert(0, 'confirmed');
+    first.doc.getText('body').insert(9, '.');
+    await first.whenConfirmed();
+    await closeSession(first);
+
+    const second = openSession(relay, {
+      databasePrefix,
+      connectivity: manualConnectivity(false)
+    });
+    second.doc.getMap('meta').set('status', 'typed offline before loading');
+    await second.whenLoaded;
+    expect(second.state.pendingEdits).toBe(1);
+  });
+
+  it('keeps IndexedDB small when a document is opened and closed many times', async () => {
+    const relay = resources.relay(await startTestRelay());
+    const databasePrefix = freshPrefix();
+    for (let i = 0; i < 100; i++) {
+      const session = openSession(relay, { databasePrefix, connect: false });
+      await session.whenLoaded;
+      session.doc.getText('body').insert(text(session.doc).length, `${i % 10}`);
+      await closeSession(session);
+    }
+    const entries = await idbUpdateCount(`${databasePrefix}:${ROOM}`);
+    expect(entries).toBeLessThan(30);
+
+    const last = openSession(relay, { databasePrefix, connect: false });
+    await last.whenLoaded;
+    expect(text(last.doc)).toBe('0123456789'.repeat(10));
+  });
+});
