@@ -317,11 +317,7 @@ export class Relay {
         return;
       }
       default:
-        return this.refuse(
-          connection,
-          CLOSE.invalidPayload,
-          `unknown message type ${messageType}`
-        );
+        return this.refuse(connection, CLOSE.invalidPayload, `unknown message type ${messageType}`);
     }
   }
 
