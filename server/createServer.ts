@@ -68,13 +68,28 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     exclusive: true
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    attached.detach();
+    await relay.close();
+    if (!options.store) await store.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new Error(
+        `port ${options.port} on ${options.host ?? '127.0.0.1'} is already in use; ` +
+          'stop the other server or set PORT to a free port',
+        { cause: error }
+      );
+    }
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 

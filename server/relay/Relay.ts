@@ -83,6 +83,8 @@ class Room {
   logEntries = 0;
   lastLogId = 0;
   unloadTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Message chains of this room's connections not yet settled; unloading waits for them. */
+  readonly inflight = new Set<Promise<void>>();
   /** Serialises compaction and unloading with each other. */
   maintenance: Promise<void> = Promise.resolve();
   destroyed = false;
@@ -97,7 +99,14 @@ class Connection {
   chain: Promise<void>;
   /** Awareness client ids this connection has announced, removed when it leaves. */
   readonly awarenessIds = new Set<number>();
+  /** The transport is open; replies are only sent while it is. */
   open = true;
+  /**
+   * The relay refused this connection: nothing more it sent is handled. A
+   * connection that merely closed still has its already received updates
+   * stored, so a client that sends and leaves at once loses nothing.
+   */
+  refused = false;
 
   constructor(
     readonly transport: Transport,
@@ -162,7 +171,7 @@ export class Relay {
       room.unloadTimer = null;
     }
 
-    connection.chain = (async () => {
+    const admitted = (async () => {
       const refusal = await this.hooks.admit?.(info);
       if (refusal) return this.refuse(connection, refusal.code, refusal.reason);
       await room.ready;
@@ -177,13 +186,14 @@ export class Relay {
         connection.send(awarenessMessage(room.awareness, [...states.keys()]));
       }
     })().catch((error) => this.fail(connection, error));
+    this.enqueue(connection, admitted);
 
     return {
       receive: (data) => {
-        if (!connection.open) return;
-        connection.chain = connection.chain
+        if (!connection.open || connection.refused) return;
+        const next = connection.chain
           .then(() => {
-            if (!connection.open) return;
+            if (connection.refused) return;
             // Refused in turn, so the binary frames sent before it are still handled.
             if (typeof data === 'string') {
               return this.refuse(
@@ -195,9 +205,17 @@ export class Relay {
             return this.handleMessage(connection, data);
           })
           .catch((error) => this.fail(connection, error));
+        this.enqueue(connection, next);
       },
       closed: () => this.disconnect(connection)
     };
+  }
+
+  private enqueue(connection: Connection, chain: Promise<void>): void {
+    const inflight = connection.room.inflight;
+    connection.chain = chain;
+    inflight.add(chain);
+    void chain.finally(() => inflight.delete(chain));
   }
 
   /** Flushes every room to the store and closes every connection. */
@@ -269,7 +287,7 @@ export class Relay {
   private async handleMessage(connection: Connection, data: Uint8Array): Promise<void> {
     const room = connection.room;
     await room.ready;
-    if (!connection.open) return;
+    if (connection.refused) return;
     let messageType: number;
     const decoder = decoding.createDecoder(data);
     try {
@@ -287,6 +305,8 @@ export class Relay {
           // applyAwarenessUpdate keeps the entries it read before failing, without
           // an event; those would outlive this connection, so check them all first.
           validateAwarenessUpdate(update);
+          // Presence from a client already gone would never be removed.
+          if (!connection.open) return;
           awarenessProtocol.applyAwarenessUpdate(room.awareness, update, connection);
         } catch {
           return this.refuse(connection, CLOSE.invalidPayload, 'malformed awareness message');
@@ -436,9 +456,10 @@ export class Relay {
       awarenessProtocol.removeAwarenessStates(room.awareness, [...connection.awarenessIds], null);
     }
     if (scheduleUnload && room.connections.size === 0 && !this.closing) {
+      if (room.unloadTimer) clearTimeout(room.unloadTimer);
       room.unloadTimer = setTimeout(() => {
         room.unloadTimer = null;
-        void this.unload(room, false);
+        if (!room.destroyed) void this.unload(room, false);
       }, this.idleUnloadMs);
       room.unloadTimer.unref?.();
     }
@@ -446,16 +467,22 @@ export class Relay {
 
   /** Flushes a room to the store and frees its memory. */
   private async unload(room: Room, force: boolean): Promise<void> {
+    if (room.destroyed) return;
     if (room.unloadTimer) clearTimeout(room.unloadTimer);
     room.unloadTimer = null;
     try {
       await room.ready;
+      // Messages received before the last client left are stored first.
+      while (room.inflight.size > 0) await Promise.allSettled([...room.inflight]);
       await this.compact(room);
     } catch (error) {
       this.logger.error('flushing room failed', { room: room.name, error: String(error) });
     }
+    if (room.destroyed) return;
     if (!force && room.connections.size > 0) return; // someone came back meanwhile
     room.destroyed = true;
+    if (room.unloadTimer) clearTimeout(room.unloadTimer);
+    room.unloadTimer = null;
     if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
     room.awareness.destroy();
     room.doc.destroy();
@@ -463,6 +490,7 @@ export class Relay {
   }
 
   private refuse(connection: Connection, code: number, reason: string): void {
+    connection.refused = true;
     if (!connection.open) return;
     this.logger.warn('closing connection', {
       room: connection.room.name,

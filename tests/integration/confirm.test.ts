@@ -104,6 +104,31 @@ describe('confirm extension', () => {
     expect(sqlite.load(ROOM).updates).toHaveLength(1);
   });
 
+  it('stores what a client sent even when it leaves before the write finishes', async () => {
+    const dataDir = tempDataDir();
+    const sqlite = resources.add(new SqliteStore(join(dataDir, 'relay.sqlite')), (s) => s.close());
+    const store = gatedStore(sqlite, { appends: true });
+    const relay = resources.relay(await startTestRelay({ dataDir, store, idleUnloadMs: 10 }));
+    const client = await openReadyRawClient(relay.wsUrl, ROOM);
+    const doc = new Y.Doc();
+    resources.add(doc, (d) => d.destroy());
+    doc.getText('body').insert(0, 'sent, then gone');
+    client.send(updateMessage(Y.encodeStateAsUpdate(doc)));
+    // A second update queued behind the held write, then the socket closes.
+    doc.getText('body').insert(0, 'also ');
+    client.send(updateMessage(Y.encodeStateAsUpdate(doc)));
+    await waitFor(() => store.appendGate.arrivals === 1, { message: 'the first append to start' });
+    client.close();
+    await client.closed;
+    await waitFor(() => relay.relay.stats().connections === 0, { message: 'the relay to see the close' });
+
+    store.appendGate.open();
+    // The idle unload must wait for the queued update, then flush both.
+    await waitFor(() => !relay.relay.isLoaded(ROOM), { message: 'the room to unload' });
+    const stored = await docFromStore(sqlite, ROOM);
+    expect(stored.getText('body').toString()).toBe('also sent, then gone');
+  });
+
   it('never sends a confirm message to a standard y-websocket client', async () => {
     const relay = resources.relay(await startTestRelay());
     const a = resources.provider(connectProvider(relay.wsUrl, ROOM));
