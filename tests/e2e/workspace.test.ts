@@ -19,7 +19,7 @@ import { waitFor } from '../support/poll.js';
 
 let server: TestRelay;
 let browser: Browser;
-let errors: string[] = [];
+const errors: string[] = [];
 
 beforeAll(async () => {
   server = await startTestRelay({ appHandler: await loadBuiltApp() });

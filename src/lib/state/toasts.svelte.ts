@@ -9,6 +9,8 @@ export interface Toast {
 export class Toasts {
   items = $state<Toast[]>([]);
   private nextId = 1;
+  // Timers are bookkeeping, not state the UI reads.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private timers = new Map<number, ReturnType<typeof setTimeout>>();
 
   show(toast: Omit<Toast, 'id' | 'tone'> & { tone?: Toast['tone'] }, durationMs = 8000): number {
