@@ -12,26 +12,29 @@ function newestMtime(dir) {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    newest = Math.max(
-      newest,
-      entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs
-    );
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
   }
   return newest;
 }
 
 const sources = ['src', 'static'].map((d) => join(root, d)).filter(existsSync);
-const configFiles = ['svelte.config.js', 'vite.config.ts', 'package-lock.json'].map((f) => join(root, f));
+const configFiles = ['svelte.config.js', 'vite.config.ts', 'package-lock.json'].map((f) =>
+  join(root, f)
+);
 const sourceTime = Math.max(
   ...sources.map(newestMtime),
   ...configFiles.filter(existsSync).map((f) => statSync(f).mtimeMs)
 );
 if (!existsSync(handler) || statSync(handler).mtimeMs < sourceTime) {
   console.log('Building the app (first start or sources changed)…');
-  const build = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build'], {
-    cwd: root,
-    stdio: 'inherit'
-  });
+  const build = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/vite/bin/vite.js'), 'build'],
+    {
+      cwd: root,
+      stdio: 'inherit'
+    }
+  );
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 

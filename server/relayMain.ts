@@ -8,10 +8,15 @@ async function main() {
   const config = configFromEnv();
   const running = await startServer({ ...config, logger });
   closeOnSignals(running, logger);
-  logger.info('relay ready', { url: running.url.replace('http', 'ws') + '/sync', dataDir: config.dataDir });
+  logger.info('relay ready', {
+    url: running.url.replace('http', 'ws') + '/sync',
+    dataDir: config.dataDir
+  });
 }
 
 main().catch((error) => {
-  console.error(`Could not start the relay: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `Could not start the relay: ${error instanceof Error ? error.message : String(error)}`
+  );
   process.exit(1);
 });

@@ -9,7 +9,10 @@ export interface Logger {
 type Level = keyof Logger;
 const LEVELS: Level[] = ['debug', 'info', 'warn', 'error'];
 
-export function createLogger(minLevel: Level = 'info', write = (line: string) => console.log(line)): Logger {
+export function createLogger(
+  minLevel: Level = 'info',
+  write = (line: string) => console.log(line)
+): Logger {
   const min = LEVELS.indexOf(minLevel);
   const log = (level: Level) => (message: string, fields?: Record<string, unknown>) => {
     if (LEVELS.indexOf(level) < min) return;

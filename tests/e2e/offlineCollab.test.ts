@@ -92,9 +92,12 @@ describe('offline-first collaboration in real Chromium', () => {
       { message: 'Ravi’s named caret on Ana’s screen' }
     );
     // The title reaches the other person and the document list.
-    await waitFor(async () => (await pageB.getByTestId('doc-title').inputValue()) === 'Offline search RFC', {
-      message: 'title synced'
-    });
+    await waitFor(
+      async () => (await pageB.getByTestId('doc-title').inputValue()) === 'Offline search RFC',
+      {
+        message: 'title synced'
+      }
+    );
     await waitFor(async () => (await status(pageA).getAttribute('data-synced')) === 'true', {
       message: 'Ana synced'
     });
@@ -106,11 +109,16 @@ describe('offline-first collaboration in real Chromium', () => {
     // Cut Ana off for real: the proxy drops her sockets, the browser goes offline.
     proxyA.sever();
     await contextA.setOffline(true);
-    await waitFor(async () => (await status(pageA).getAttribute('data-connection')) === 'disconnected', {
-      message: 'Ana’s status to show disconnected'
-    });
+    await waitFor(
+      async () => (await status(pageA).getAttribute('data-connection')) === 'disconnected',
+      {
+        message: 'Ana’s status to show disconnected'
+      }
+    );
     await typeAtEnd(pageA, ' Charlie offline.');
-    await waitFor(async () => (await pendingEdits(pageA)) > 0, { message: 'pending edits counted' });
+    await waitFor(async () => (await pendingEdits(pageA)) > 0, {
+      message: 'pending edits counted'
+    });
     await expect(status(pageA).innerText()).resolves.toMatch(/Offline/);
 
     // Reload with no network: the service worker serves the app, IndexedDB the document.
@@ -128,7 +136,13 @@ describe('offline-first collaboration in real Chromium', () => {
     // Back online: everything merges, nothing is lost, no dialog.
     proxyA.restore();
     await contextA.setOffline(false);
-    const expected = ['Alpha from Ana.', 'Bravo from Ravi.', 'Charlie offline.', 'Delta after reload.', 'Echo from Ravi.'];
+    const expected = [
+      'Alpha from Ana.',
+      'Bravo from Ravi.',
+      'Charlie offline.',
+      'Delta after reload.',
+      'Echo from Ravi.'
+    ];
     for (const page of [pageA, pageB]) {
       await waitFor(
         async () => {
@@ -153,7 +167,9 @@ describe('offline-first collaboration in real Chromium', () => {
     await contextA.setOffline(true);
     await pageA.goto(proxyA.url + '/');
     await pageA.getByTestId('doc-row').first().waitFor();
-    await expect(pageA.getByTestId('doc-list').innerText()).resolves.toContain('Offline search RFC');
+    await expect(pageA.getByTestId('doc-list').innerText()).resolves.toContain(
+      'Offline search RFC'
+    );
     await expect(pageA.getByTestId('offline-banner').isVisible()).resolves.toBe(true);
     proxyA.restore();
     await contextA.setOffline(false);

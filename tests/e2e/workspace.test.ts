@@ -47,20 +47,32 @@ describe('workspace', () => {
     // An empty name is refused with an explanation, not silently accepted.
     await name.fill('   ');
     await page.getByTestId('identity-save').click();
-    await expect(page.getByText('Type the name your teammates know you by.').isVisible()).resolves.toBe(true);
+    await expect(
+      page.getByText('Type the name your teammates know you by.').isVisible()
+    ).resolves.toBe(true);
     await name.fill('Lucía (São Paulo)');
     await page.keyboard.press('Enter');
     await page.getByTestId('identity-button').waitFor();
     await page.reload();
     await page.getByTestId('identity-button').waitFor();
-    await expect(page.getByTestId('identity-button').innerText()).resolves.toContain('Lucía (São Paulo)');
+    await expect(page.getByTestId('identity-button').innerText()).resolves.toContain(
+      'Lucía (São Paulo)'
+    );
     await expect(page.getByTestId('identity-name').isVisible()).resolves.toBe(false);
     await context.close();
   });
 
   it('lists, renames, deletes with undo and restores documents, live for everyone', async () => {
-    const contextA = await newPersonContext(browser, { userId: 'pm', name: 'Piotr', color: '#1f6feb' });
-    const contextB = await newPersonContext(browser, { userId: 'dir', name: 'Dana', color: '#1a7f37' });
+    const contextA = await newPersonContext(browser, {
+      userId: 'pm',
+      name: 'Piotr',
+      color: '#1f6feb'
+    });
+    const contextB = await newPersonContext(browser, {
+      userId: 'dir',
+      name: 'Dana',
+      color: '#1a7f37'
+    });
     const a = await contextA.newPage();
     const b = await contextB.newPage();
     errors.push(...collectPageErrors(a), ...collectPageErrors(b));
@@ -125,16 +137,28 @@ describe('workspace', () => {
     // The renamed title is also the document's own title.
     await a.getByText('ADR 7: SQLite stays the default').click();
     await waitForEditorReady(a);
-    await waitFor(async () => (await a.getByTestId('doc-title').inputValue()) === 'ADR 7: SQLite stays the default', {
-      message: 'document title follows the rename'
-    });
+    await waitFor(
+      async () =>
+        (await a.getByTestId('doc-title').inputValue()) === 'ADR 7: SQLite stays the default',
+      {
+        message: 'document title follows the rename'
+      }
+    );
     await contextA.close();
     await contextB.close();
   });
 
   it('undo takes back only your own edits', async () => {
-    const contextA = await newPersonContext(browser, { userId: 'u1', name: 'Uma', color: '#8250df' });
-    const contextB = await newPersonContext(browser, { userId: 'u2', name: 'Vik', color: '#bc4c00' });
+    const contextA = await newPersonContext(browser, {
+      userId: 'u1',
+      name: 'Uma',
+      color: '#8250df'
+    });
+    const contextB = await newPersonContext(browser, {
+      userId: 'u2',
+      name: 'Vik',
+      color: '#bc4c00'
+    });
     const a = await contextA.newPage();
     const b = await contextB.newPage();
     errors.push(...collectPageErrors(a), ...collectPageErrors(b));
@@ -146,11 +170,15 @@ describe('workspace', () => {
     await waitForEditorReady(b);
 
     await typeAtEnd(a, 'Uma wrote this.');
-    await waitFor(async () => (await editorText(b)).includes('Uma wrote this.'), { message: 'b sees a' });
+    await waitFor(async () => (await editorText(b)).includes('Uma wrote this.'), {
+      message: 'b sees a'
+    });
     await typeAtEnd(b, '');
     await b.keyboard.press('Enter');
     await b.keyboard.type('Vik wrote that.');
-    await waitFor(async () => (await editorText(a)).includes('Vik wrote that.'), { message: 'a sees b' });
+    await waitFor(async () => (await editorText(a)).includes('Vik wrote that.'), {
+      message: 'a sees b'
+    });
 
     // Uma undoes until nothing of hers is left; Vik's line stays.
     await a.locator('[data-testid="editor"] .ProseMirror').click();

@@ -120,7 +120,9 @@ describe('confirm extension', () => {
     await waitFor(() => store.appendGate.arrivals === 1, { message: 'the first append to start' });
     client.close();
     await client.closed;
-    await waitFor(() => relay.relay.stats().connections === 0, { message: 'the relay to see the close' });
+    await waitFor(() => relay.relay.stats().connections === 0, {
+      message: 'the relay to see the close'
+    });
 
     store.appendGate.open();
     // The idle unload must wait for the queued update, then flush both.

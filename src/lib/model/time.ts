@@ -14,7 +14,8 @@ export function formatRelative(timestamp: number, now: number, locale?: string):
   if (Math.abs(diff) < 45_000) return 'just now';
   const format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto', style: 'short' });
   for (const [unit, ms] of UNITS) {
-    if (Math.abs(diff) >= ms || unit === 'minute') return format.format(Math.round(diff / ms), unit);
+    if (Math.abs(diff) >= ms || unit === 'minute')
+      return format.format(Math.round(diff / ms), unit);
   }
   return 'just now';
 }
