@@ -162,7 +162,7 @@ describe('offline-first collaboration in real Chromium', () => {
     await expect(status(pageA).getAttribute('data-synced')).resolves.toBe('true');
   });
 
-  it('opens the document list offline from the service worker and IndexedDB', async () => {
+  it('opens the list offline and creates a document there that reaches the team later', async () => {
     proxyA.sever();
     await contextA.setOffline(true);
     await pageA.goto(proxyA.url + '/');
@@ -171,8 +171,32 @@ describe('offline-first collaboration in real Chromium', () => {
       'Offline search RFC'
     );
     await expect(pageA.getByTestId('offline-banner').isVisible()).resolves.toBe(true);
+
+    // A document created on the plane reaches the team on landing.
+    await pageA.getByTestId('new-kind').selectOption('handoff');
+    await pageA.getByTestId('new-doc').click();
+    await waitForEditorReady(pageA);
+    await pageA.getByTestId('doc-title').fill('Hand-off written on a plane');
+    await typeAtEnd(pageA, 'Next: review the relay PR first.');
+    await pageB.goto(proxyB.url + '/');
+    await pageB.getByTestId('doc-row').first().waitFor();
+    expect(await pageB.getByTestId('doc-list').innerText()).not.toContain('written on a plane');
+
     proxyA.restore();
     await contextA.setOffline(false);
+    await waitFor(
+      async () =>
+        (await pageB.getByTestId('doc-list').innerText()).includes('Hand-off written on a plane'),
+      { timeoutMs: 20_000, message: 'the offline document to reach Ravi’s list' }
+    );
+    await pageB.getByText('Hand-off written on a plane').click();
+    await waitForEditorReady(pageB);
+    await waitFor(
+      async () => (await editorText(pageB)).includes('Next: review the relay PR first.'),
+      {
+        message: 'the offline document’s text to reach Ravi'
+      }
+    );
     expect(errors).toEqual([]);
   });
 });

@@ -65,8 +65,7 @@ describe('describeSyncState', () => {
       );
     });
 
-    // Known bug: "1 edit are kept".
-    it.fails('known bug: agrees the verb with a single edit', () => {
+    it('agrees the verb with a single edit', () => {
       expect(describeSyncState(state({ refused, pendingEdits: 1 })).detail).toBe(
         'The relay refused this device (access denied). 1 edit is kept on this device only.'
       );

@@ -1,4 +1,5 @@
 /** Who is typing: a display name and caret colour, chosen once per device. */
+import { cutToCodePoints } from './schema.js';
 
 export interface Identity {
   userId: string;
@@ -21,7 +22,7 @@ export const IDENTITY_COLORS = [
 export const MAX_NAME_LENGTH = 40;
 
 export function normalizeName(raw: string): string {
-  return raw.replace(/\s+/g, ' ').trim().slice(0, MAX_NAME_LENGTH);
+  return cutToCodePoints(raw.replace(/\s+/g, ' ').trim(), MAX_NAME_LENGTH);
 }
 
 export function isColor(value: unknown): value is string {

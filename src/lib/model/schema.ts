@@ -64,8 +64,17 @@ export const UNTITLED = 'Untitled';
 export const MAX_TITLE_LENGTH = 200;
 
 export function normalizeTitle(raw: string): string {
-  const oneLine = raw.replace(/\s+/g, ' ').trim();
-  return oneLine.slice(0, MAX_TITLE_LENGTH);
+  return cutToCodePoints(raw.replace(/\s+/g, ' ').trim(), MAX_TITLE_LENGTH);
+}
+
+/**
+ * Cuts at a code point boundary, then trims. A cut through a surrogate pair
+ * would leave a lone surrogate, which Yjs stores locally as is but sends as
+ * U+FFFD: the author and everyone else would then read different titles.
+ */
+export function cutToCodePoints(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return Array.from(text).slice(0, max).join('').trim();
 }
 
 /** Who made a change, as shown in the document list. */

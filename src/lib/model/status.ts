@@ -65,7 +65,9 @@ export function describeSyncState(state: SyncState): StatusView {
       label: 'Not syncing',
       detail:
         `The relay refused this device (${state.refused.reason || 'code ' + state.refused.code}).` +
-        (pending > 0 ? ` ${pendingWords} are kept on this device only.` : '')
+        (pending > 0
+          ? ` ${pendingWords} ${pending === 1 ? 'is' : 'are'} kept on this device only.`
+          : '')
     };
   }
   if (!state.localLoaded) {
@@ -77,7 +79,7 @@ export function describeSyncState(state: SyncState): StatusView {
       label: pending > 0 ? `Offline · ${plural(pending, 'unsynced edit')}` : 'Offline',
       detail:
         pending > 0
-          ? `You are offline. ${pendingWords} saved on this device only; they sync when you reconnect.`
+          ? `You are offline. ${pendingWords} saved on this device only; ${pending === 1 ? 'it syncs' : 'they sync'} when you reconnect.`
           : 'You are offline. Everything here is saved on this device; keep working.'
     };
   }

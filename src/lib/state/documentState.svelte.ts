@@ -74,6 +74,7 @@ export class DocumentState {
     this.doc.on('update', this.onUpdate);
     this.session.awareness.on('change', this.onAwareness);
     this.session.on('status', this.onStatus);
+    this.workspace.session.on('status', this.onStatus);
     void this.session.whenLoaded.then(() => this.onLoaded());
   }
 
@@ -100,6 +101,7 @@ export class DocumentState {
     this.doc.off('update', this.onUpdate);
     this.session.awareness.off('change', this.onAwareness);
     this.session.off('status', this.onStatus);
+    this.workspace.session.off('status', this.onStatus);
     this.untrack();
     this.session.destroy();
     this.doc.destroy();
@@ -163,6 +165,10 @@ export class DocumentState {
       return;
     }
     if (entry && entry.title === meta.title && entry.kind === meta.kind) return;
+    // An entry missing here may only be missing on this device: creating it
+    // before the index has synced could undo someone's delete (a concurrent
+    // new map under the same key replaces theirs whole).
+    if (!entry && !this.workspace.session.state.synced) return;
     syncEntryFromDoc(this.workspace.doc, this.id, meta);
   }
 
