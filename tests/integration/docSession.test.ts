@@ -189,7 +189,8 @@ describe('DocSession', () => {
     await closeSession(first);
 
     const connectivity = manualConnectivity(false);
-    const second = openSession(relay, { databasePrefix, connectivity, connect: false });
+    // Wants the relay, but the network is down: it connects only when it returns.
+    const second = openSession(relay, { databasePrefix, connectivity });
     await second.whenLoaded;
     expect(text(second.doc)).toBe('three unsynced edits');
     expect(second.state.pendingEdits).toBe(3);
@@ -204,6 +205,47 @@ describe('DocSession', () => {
     await waitFor(() => text(other.doc) === 'three unsynced edits', {
       message: 'the other client to get them'
     });
+  });
+
+  it('stops retrying and says why when the relay refuses an edit as too large', async () => {
+    const relay = resources.relay(await startTestRelay({ maxMessageBytes: 64 * 1024 }));
+    const session = openSession(relay, { databasePrefix: freshPrefix() });
+    await waitFor(() => session.state.synced, { message: 'the first sync' });
+    session.doc.getText('body').insert(0, 'x'.repeat(200_000));
+    await waitFor(() => session.state.refused?.code === 1009, { message: 'the refusal' });
+    expect(session.state.connection).toBe('disconnected');
+    expect(session.state.pendingEdits).toBe(1);
+    // No retry loop: the relay sees no new connection for this room.
+    const connectionsBefore = relay.relay.stats().connections;
+    const probe = openSession(relay, { databasePrefix: freshPrefix() }, 'main.doc.probe');
+    probe.doc.getText('body').insert(0, 'p');
+    await waitFor(() => probe.state.pendingEdits === 0 && probe.state.synced, {
+      message: 'a probe round trip'
+    });
+    expect(relay.relay.stats().connections).toBe(connectionsBefore + 1);
+    expect(session.state.refused?.code).toBe(1009);
+    expect(session.provider.shouldConnect).toBe(false);
+  });
+
+  it('stays disconnected when the network returns if told not to connect', async () => {
+    const relay = resources.relay(await startTestRelay());
+    const connectivity = manualConnectivity(false);
+    const session = openSession(relay, {
+      databasePrefix: freshPrefix(),
+      connectivity,
+      connect: false
+    });
+    await session.whenLoaded;
+    connectivity.set(true);
+    session.doc.getText('body').insert(0, 'local only');
+    // The confirm round trip of a second session proves time has passed.
+    const probe = openSession(relay, { databasePrefix: freshPrefix() });
+    probe.doc.getText('body').insert(0, 'x');
+    await waitFor(() => probe.state.pendingEdits === 0 && probe.state.synced, {
+      message: 'the probe to sync'
+    });
+    expect(session.state.connection).toBe('disconnected');
+    expect(await storedText(relay)).toBe('x');
   });
 
   it('counts an edit made before the local copy has loaded on top of the stored count', async () => {

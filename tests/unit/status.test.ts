@@ -16,6 +16,7 @@ function state(overrides: Partial<SyncState> = {}): SyncState {
     localLoaded: true,
     pendingEdits: 0,
     refused: null,
+    storageError: null,
     ...overrides
   };
 }
@@ -49,25 +50,25 @@ describe('describeSyncState', () => {
       expect(describeSyncState(state({ refused, localLoaded: false }))).toEqual({
         tone: 'error',
         label: 'Not syncing',
-        detail: 'The relay refused this device (access denied).'
+        detail: 'The relay stopped syncing this document: access denied.'
       });
     });
 
     it('falls back to the close code when there is no reason', () => {
       expect(describeSyncState(state({ refused: { code: 4403, reason: '' } })).detail).toBe(
-        'The relay refused this device (code 4403).'
+        'The relay stopped syncing this document: closed with code 4403.'
       );
     });
 
     it('says where unsynced edits are', () => {
       expect(describeSyncState(state({ refused, pendingEdits: 3 })).detail).toBe(
-        'The relay refused this device (access denied). 3 edits are kept on this device only.'
+        'The relay stopped syncing this document: access denied. 3 edits are kept on this device only.'
       );
     });
 
     it('agrees the verb with a single edit', () => {
       expect(describeSyncState(state({ refused, pendingEdits: 1 })).detail).toBe(
-        'The relay refused this device (access denied). 1 edit is kept on this device only.'
+        'The relay stopped syncing this document: access denied. 1 edit is kept on this device only.'
       );
     });
 
@@ -81,6 +82,41 @@ describe('describeSyncState', () => {
     for (const connection of ['disconnected', 'connecting', 'connected'] as const) {
       expect(describeSyncState(state({ localLoaded: false, connection })).label).toBe('Opening…');
     }
+  });
+
+  describe('refusal reasons', () => {
+    it('explains an oversized edit in plain words', () => {
+      expect(describeSyncState(state({ refused: { code: 1009, reason: '' } })).detail).toBe(
+        'The relay stopped syncing this document: an edit on this device is larger than the relay accepts in one message.'
+      );
+    });
+
+    it('explains unreadable data with the relay’s reason', () => {
+      expect(
+        describeSyncState(state({ refused: { code: 1007, reason: 'update could not be applied' } }))
+          .detail
+      ).toContain('could not read what this device sent: update could not be applied');
+    });
+  });
+
+  describe('storage error', () => {
+    it('warns that edits are not kept on this device, over every network state', () => {
+      for (const network of [true, false]) {
+        const view = describeSyncState(
+          state({ storageError: 'QuotaExceededError', network, localLoaded: true })
+        );
+        expect(view.tone).toBe('error');
+        expect(view.label).toBe('Not stored on this device');
+        expect(view.detail).toContain('QuotaExceededError');
+      }
+    });
+
+    it('comes after a refusal', () => {
+      const view = describeSyncState(
+        state({ storageError: 'blocked', refused: { code: 4403, reason: 'no access' } })
+      );
+      expect(view.label).toBe('Not syncing');
+    });
   });
 
   describe('offline', () => {
@@ -188,7 +224,8 @@ describe('combineSyncStates', () => {
       synced: false,
       localLoaded: true,
       pendingEdits: 6,
-      refused: null
+      refused: null,
+      storageError: null
     });
     expect(describeSyncState(combined).label).toBe('Connecting · 6 unsynced edits');
   });

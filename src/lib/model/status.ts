@@ -17,6 +17,8 @@ export interface SyncState {
   pendingEdits: number;
   /** The relay refused this device for good (access denied, etc.). */
   refused: { code: number; reason: string } | null;
+  /** This device could not open its local store; edits live only in memory. */
+  storageError: string | null;
 }
 
 export type StatusTone = 'ok' | 'busy' | 'warn' | 'error';
@@ -35,7 +37,8 @@ export const INITIAL_SYNC_STATE: SyncState = {
   synced: false,
   localLoaded: false,
   pendingEdits: 0,
-  refused: null
+  refused: null,
+  storageError: null
 };
 
 export function plural(count: number, one: string, many: string = one + 's'): string {
@@ -52,8 +55,22 @@ export function combineSyncStates(states: SyncState[]): SyncState {
     synced: a.synced && b.synced,
     localLoaded: a.localLoaded && b.localLoaded,
     pendingEdits: a.pendingEdits + b.pendingEdits,
-    refused: a.refused ?? b.refused
+    refused: a.refused ?? b.refused,
+    storageError: a.storageError ?? b.storageError
   }));
+}
+
+/** Plain words for why the relay closed a connection for good. */
+export function describeRefusal(refused: { code: number; reason: string }): string {
+  switch (refused.code) {
+    case 1009:
+      return 'an edit on this device is larger than the relay accepts in one message';
+    case 1007:
+    case 1003:
+      return `the relay could not read what this device sent${refused.reason ? `: ${refused.reason}` : ''}`;
+    default:
+      return refused.reason || `closed with code ${refused.code}`;
+  }
 }
 
 export function describeSyncState(state: SyncState): StatusView {
@@ -64,10 +81,19 @@ export function describeSyncState(state: SyncState): StatusView {
       tone: 'error',
       label: 'Not syncing',
       detail:
-        `The relay refused this device (${state.refused.reason || 'code ' + state.refused.code}).` +
+        `The relay stopped syncing this document: ${describeRefusal(state.refused)}.` +
         (pending > 0
           ? ` ${pendingWords} ${pending === 1 ? 'is' : 'are'} kept on this device only.`
           : '')
+    };
+  }
+  if (state.storageError) {
+    return {
+      tone: 'error',
+      label: 'Not stored on this device',
+      detail:
+        `This browser could not open its local store (${state.storageError}). ` +
+        'Edits reach the relay while you are online, but closing this tab offline would lose them.'
     };
   }
   if (!state.localLoaded) {

@@ -20,12 +20,19 @@ import { ObservableV2 } from 'lib0/observable';
 import { Awareness } from 'y-protocols/awareness';
 import { WebsocketProvider } from 'y-websocket';
 import { IndexeddbPersistence, storeState } from 'y-indexeddb';
-import { MESSAGE } from '../model/protocol.js';
+import { CLOSE, MESSAGE } from '../model/protocol.js';
 import { INITIAL_SYNC_STATE, type SyncState } from '../model/status.js';
 import type { Connectivity } from './connectivity.js';
 
 /** IndexedDB keeps a log of updates; above this many we compact it on open. */
 export const COMPACT_ON_OPEN_ABOVE = 20;
+/**
+ * How long reading the device copy may take before the session carries on
+ * without it (blocked or broken IndexedDB). A 50,000-word document loads in
+ * well under a second (npm run bench), so this only fires on real trouble;
+ * a late load still merges.
+ */
+export const LOCAL_LOAD_TIMEOUT_MS = 20_000;
 const SEQ_KEY = 'confirm:localSeq';
 const CONFIRMED_KEY = 'confirm:confirmedSeq';
 
@@ -68,6 +75,8 @@ export class DocSession extends ObservableV2<Events> {
   private readonly confirmDelayMs: number;
   private readonly connectivity: Connectivity | null;
   private readonly offConnectivity: () => void;
+  /** Whether the owner wants the relay connection (the network may still be down). */
+  private wantConnected: boolean;
   private destroyed = false;
 
   constructor(room: string, doc: Y.Doc, options: DocSessionOptions) {
@@ -78,6 +87,7 @@ export class DocSession extends ObservableV2<Events> {
     this.connectivity = options.connectivity ?? null;
     this.awareness = options.awareness ?? new Awareness(doc);
     const network = this.connectivity?.online ?? true;
+    this.wantConnected = options.connect ?? true;
     this.state = { ...INITIAL_SYNC_STATE, network, localLoaded: options.persist === false };
 
     this.persistence =
@@ -92,8 +102,8 @@ export class DocSession extends ObservableV2<Events> {
       // The session's own tabs share IndexedDB; BroadcastChannel between tabs
       // is kept because it makes two tabs on one device live without a relay.
       disableBc: false,
-      // 4400-4499 (forbidden and kin) stop retrying; everything else retries.
-      maxBackoffTime: 5000
+      maxBackoffTime: 5000,
+      shouldReconnect: (event) => !isFinalClose(event.code)
     });
     this.provider.messageHandlers[MESSAGE.confirm] = (_encoder, decoder) => {
       this.onConfirmed(decoding.readVarUint(decoder));
@@ -105,34 +115,34 @@ export class DocSession extends ObservableV2<Events> {
     // wire before the confirm request that covers it.
     doc.on('update', this.onDocUpdate);
 
-    this.whenLoaded = this.persistence
-      ? this.persistence.whenSynced.then(() => this.onLocalLoaded())
-      : Promise.resolve();
+    this.whenLoaded = this.persistence ? this.loadLocal(this.persistence) : Promise.resolve();
 
     this.offConnectivity = this.connectivity
       ? this.connectivity.subscribe((online) => this.onNetworkChange(online))
       : () => {};
     // Connect once the local copy is read, so the first sync asks the relay
     // only for what this device lacks instead of the whole document.
-    if ((options.connect ?? true) && network) {
+    if (this.wantConnected && network) {
       void this.whenLoaded.then(() => {
-        if (!this.destroyed && (this.connectivity?.online ?? true)) this.provider.connect();
+        if (!this.destroyed && this.wantConnected && (this.connectivity?.online ?? true)) {
+          this.provider.connect();
+        }
       });
     }
   }
 
-  /** Starts (or resumes) syncing with the relay. */
+  /** Starts (or resumes) syncing with the relay, also after a refusal. */
   connect(): void {
     if (this.destroyed) return;
+    this.wantConnected = true;
+    this.setState({ refused: null });
     this.provider.connect();
   }
 
   /** Stops syncing; edits keep being stored on this device. */
   disconnect(): void {
-    this.provider.disconnect();
-    // The provider reports 'disconnected' only for a socket that had opened;
-    // one still connecting is dropped without an event.
-    this.setState({ connection: 'disconnected', synced: false });
+    this.wantConnected = false;
+    this.closeSocket();
   }
 
   /** Resolves when the relay has confirmed every local edit made so far. */
@@ -161,6 +171,35 @@ export class DocSession extends ObservableV2<Events> {
     this.provider.destroy();
     void this.persistence?.destroy();
     super.destroy();
+  }
+
+  /**
+   * Reads the device copy. y-indexeddb never reports failure (a blocked or
+   * broken database just never syncs), so a failed open or a time-out is
+   * turned into a status the user can see, and syncing goes on without it.
+   */
+  private async loadLocal(persistence: IndexeddbPersistence): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const opened = (persistence as unknown as { _db: Promise<IDBDatabase> })._db;
+      await Promise.race([
+        persistence.whenSynced,
+        opened.then(() => new Promise<never>(() => {})),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error('it did not answer in time')),
+            LOCAL_LOAD_TIMEOUT_MS
+          );
+        })
+      ]);
+      clearTimeout(timer);
+      await this.onLocalLoaded();
+    } catch (error) {
+      clearTimeout(timer);
+      if (this.destroyed) return;
+      const reason = error instanceof Error ? error.message : String(error);
+      this.setState({ localLoaded: true, storageError: reason || 'unknown error' });
+    }
   }
 
   private async onLocalLoaded(): Promise<void> {
@@ -215,8 +254,18 @@ export class DocSession extends ObservableV2<Events> {
     this.setState({ network: online });
     // Browsers keep a dead socket open for a long time after the network goes;
     // closing it ourselves makes the status truthful at once.
-    if (online) this.provider.connect();
-    else this.disconnect();
+    if (!online) this.closeSocket();
+    else if (this.wantConnected && !this.state.refused) this.provider.connect();
+  }
+
+  private closeSocket(): void {
+    this.provider.disconnect();
+    // disconnect() also leaves the tabs' BroadcastChannel; two tabs of this
+    // device must keep sharing edits while offline.
+    this.provider.connectBc();
+    // The provider reports 'disconnected' only for a socket that had opened;
+    // one still connecting is dropped without an event.
+    this.setState({ connection: 'disconnected', synced: false });
   }
 
   private requestConfirm(immediate: boolean): void {
@@ -260,6 +309,20 @@ export class DocSession extends ObservableV2<Events> {
     this.state = next;
     this.emit('status', [next]);
   }
+}
+
+/**
+ * Closes after which reconnecting would only repeat the failure: the relay
+ * refused our data (malformed, too large, not allowed), as opposed to a
+ * network drop or a relay restart.
+ */
+export function isFinalClose(code: number): boolean {
+  return (
+    code === CLOSE.unsupportedData ||
+    code === CLOSE.invalidPayload ||
+    code === CLOSE.messageTooBig ||
+    (code >= 4400 && code < 4500)
+  );
 }
 
 /** Entries in y-indexeddb's update log ('updates' is its store name). */
