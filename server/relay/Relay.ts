@@ -391,6 +391,8 @@ export class Relay {
     const capture = (u: Uint8Array, origin: unknown) => {
       if (origin === connection) effective.push(u);
     };
+    const store = room.doc.store;
+    const parkedBefore = [store.pendingStructs, store.pendingDs];
     room.doc.on('update', capture);
     try {
       Y.applyUpdate(room.doc, update, connection);
@@ -399,6 +401,14 @@ export class Relay {
     } finally {
       room.doc.off('update', capture);
     }
+    // Yjs parks what depends on content the room has not seen yet (another
+    // tab's edit that only travelled over BroadcastChannel, say) and emits
+    // nothing for it. It must still be stored before a confirm says so, and
+    // forwarded, since the others may hold what it depends on.
+    const parked =
+      (store.pendingStructs !== null && store.pendingStructs !== parkedBefore[0]) ||
+      (store.pendingDs !== null && store.pendingDs !== parkedBefore[1]);
+    if (parked) effective.push(update);
     if (effective.length === 0) return;
     const change = effective.length === 1 ? effective[0] : Y.mergeUpdates(effective);
     try {
