@@ -16,6 +16,7 @@ import {
   newPersonContext,
   typeAtEnd,
   waitForEditorReady,
+  waitForSavedOnDevice,
   waitForServiceWorker
 } from '../support/browser.js';
 import { waitFor } from '../support/poll.js';
@@ -122,6 +123,8 @@ describe('offline-first collaboration in real Chromium', () => {
     await expect(status(pageA).innerText()).resolves.toMatch(/Offline/);
 
     // Reload with no network: the service worker serves the app, IndexedDB the document.
+    const docId = documentPath.split('/').pop() ?? '';
+    await waitForSavedOnDevice(pageA, ['main.index', `main.doc.${docId}`]);
     await pageA.reload();
     await waitForEditorReady(pageA);
     expect(await editorText(pageA)).toContain('Charlie offline.');

@@ -86,3 +86,42 @@ export async function typeAtEnd(page: Page, text: string): Promise<void> {
   await page.keyboard.press('Control+End');
   await page.keyboard.type(text);
 }
+
+/**
+ * Waits until the edit counters stored in IndexedDB for these rooms add up to
+ * the pending count the page shows: the counters are written right after each
+ * edit's own IndexedDB write, so by then the edits are on the device, and a
+ * reload cannot cut off a write still in flight.
+ */
+export async function waitForSavedOnDevice(
+  page: Page,
+  rooms: string[],
+  timeout = 10_000
+): Promise<void> {
+  await page.waitForFunction(
+    async (names) => {
+      const read = (name: string) =>
+        new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open(name);
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const db = open.result;
+            const store = db.transaction('custom', 'readonly').objectStore('custom');
+            const seq = store.get('confirm:localSeq');
+            const confirmed = store.get('confirm:confirmedSeq');
+            store.transaction.oncomplete = () => {
+              db.close();
+              resolve(Number(seq.result ?? 0) - Number(confirmed.result ?? 0));
+            };
+          };
+        });
+      const stored = (await Promise.all(names.map(read))).reduce((a, b) => a + b, 0);
+      const shown = Number(
+        document.querySelector('[data-testid="sync-status"]')?.getAttribute('data-pending')
+      );
+      return stored === shown && shown > 0;
+    },
+    rooms.map((room) => `driftwrite:${room}`),
+    { timeout, polling: 100 }
+  );
+}

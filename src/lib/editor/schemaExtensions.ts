@@ -13,6 +13,9 @@ export function schemaExtensions(): Extensions {
     StarterKit.configure({
       // Collaboration brings its own undo, limited to this user's edits.
       undoRedo: false,
+      // Appending a paragraph after remote edits would make every viewer
+      // write to the document, and concurrent viewers add one each.
+      trailingNode: false,
       link: { openOnClick: false, autolink: true, defaultProtocol: 'https' },
       heading: { levels: [1, 2, 3] }
     }),

@@ -6,6 +6,7 @@ import {
   getMetaMap,
   initMeta,
   isNewerTitle,
+  normalizeTitle,
   readMeta,
   setDocTitle,
   type DocumentKind
@@ -36,6 +37,9 @@ export interface DocumentOptions {
   identity: Identity;
 }
 
+/** Origin of writes the app makes on its own (meta, title copies): not edits to attribute. */
+const SYSTEM = Symbol('system');
+
 /** "Last edited" in the list moves at most this often while someone types. */
 const TOUCH_INTERVAL_MS = 5_000;
 
@@ -50,6 +54,9 @@ export class DocumentState {
   peers = $state<Peer[]>([]);
   /** True when neither this device nor the relay knows this document. */
   missing = $state(false);
+  /** When someone moved this document to the trash (null while it is listed). */
+  deletedAt = $state<number | null>(null);
+  deletedBy = $state<string | null>(null);
 
   private readonly workspace: WorkspaceState;
   private identity: Identity;
@@ -87,6 +94,11 @@ export class DocumentState {
     }
   }
 
+  restore(): void {
+    const author = { userId: this.identity.userId, name: this.identity.name };
+    this.workspace.restore(this.id, author);
+  }
+
   setIdentity(identity: Identity): void {
     this.identity = identity;
     this.setAwarenessUser();
@@ -109,26 +121,29 @@ export class DocumentState {
 
   private onLoaded(): void {
     if (this.destroyed) return;
-    this.initFromIndex();
+    if (this.workspace.createdHere.has(this.id)) this.initFromIndex();
     this.readMetaIntoState();
     this.loaded = true;
   }
 
   /**
-   * A document created on this device (or listed by another) gets its meta
-   * from the index entry. initMeta keeps fields already set, so a document
-   * that only arrives from the relay later is not overwritten.
+   * Writes the meta of a document from its index entry: at once for one
+   * created here, otherwise only once the relay has answered and still has
+   * none (an entry listed before its author's document arrived). initMeta
+   * keeps fields already set, so nothing of the author's is overwritten.
    */
   private initFromIndex(): void {
     const entry = this.workspace.entry(this.id);
     if (!entry) return;
-    initMeta(this.doc, {
-      title: entry.title,
-      titleAt: entry.titleAt,
-      kind: entry.kind,
-      createdAt: entry.createdAt,
-      createdBy: entry.createdBy
-    });
+    this.doc.transact(() => {
+      initMeta(this.doc, {
+        title: entry.title,
+        titleAt: entry.titleAt,
+        kind: entry.kind,
+        createdAt: entry.createdAt,
+        createdBy: entry.createdBy
+      });
+    }, SYSTEM);
   }
 
   private readonly onStatus = () => {
@@ -146,13 +161,19 @@ export class DocumentState {
   };
 
   private readonly onIndex = () => {
+    this.readMetaIntoState();
     if (this.loaded) this.reconcileTitles();
   };
 
+  /** The document's own meta; the list's entry stands in until that arrives. */
   private readMetaIntoState(): void {
     const meta = readMeta(this.doc);
-    this.title = meta.title;
-    this.kind = meta.kind;
+    const entry = this.workspace.entry(this.id);
+    const hasMeta = getMetaMap(this.doc).has('title');
+    this.title = hasMeta ? meta.title : (entry?.title ?? '');
+    this.kind = hasMeta ? meta.kind : (entry?.kind ?? meta.kind);
+    this.deletedAt = entry?.deletedAt ?? null;
+    this.deletedBy = entry?.deletedBy ?? null;
   }
 
   /** Copies the newer title across (list ↔ document); the kind goes to the list. */
@@ -160,8 +181,11 @@ export class DocumentState {
     if (this.destroyed || !getMetaMap(this.doc).has('title')) return;
     const meta = readMeta(this.doc);
     const entry = this.workspace.entry(this.id);
-    if (entry && isNewerTitle(entry, meta)) {
-      setDocTitle(this.doc, entry.title, entry.titleAt);
+    // Compared normalised: a title another client stored un-normalised must
+    // not bounce between the two forever.
+    const entryTitle = entry ? normalizeTitle(entry.title) : '';
+    if (entry && entryTitle !== meta.title && isNewerTitle(entry, meta)) {
+      this.doc.transact(() => setDocTitle(this.doc, entryTitle, entry.titleAt), SYSTEM);
       return;
     }
     if (entry && entry.title === meta.title && entry.kind === meta.kind) return;
@@ -173,7 +197,13 @@ export class DocumentState {
   }
 
   private readonly onUpdate = (_update: Uint8Array, origin: unknown) => {
-    if (origin === this.session.provider || origin === this.session.persistence) return;
+    if (
+      origin === this.session.provider ||
+      origin === this.session.persistence ||
+      origin === SYSTEM
+    ) {
+      return;
+    }
     const wait = TOUCH_INTERVAL_MS - (Date.now() - this.lastTouch);
     if (wait <= 0) return this.touch();
     this.touchTimer ??= setTimeout(() => {

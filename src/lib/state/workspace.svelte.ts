@@ -31,8 +31,15 @@ export class WorkspaceState {
   entries = $state<IndexEntry[]>([]);
   deleted = $state<IndexEntry[]>([]);
   loaded = $state(false);
+  /**
+   * Documents created in this tab: their meta is written at once. Any other
+   * document's meta is left to its author, so merely opening it writes nothing.
+   */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- read once per open, never rendered
+  readonly createdHere = new Set<string>();
 
   private readonly untrack: () => void;
+  private destroyed = false;
   private readonly onChange = () => this.refresh();
 
   constructor(options: WorkspaceOptions) {
@@ -44,6 +51,7 @@ export class WorkspaceState {
     this.untrack = options.registry.track(this.session);
     getDocumentsMap(this.doc).observeDeep(this.onChange);
     void this.session.whenLoaded.then(() => {
+      if (this.destroyed) return;
       this.loaded = true;
       this.refresh();
     });
@@ -55,6 +63,7 @@ export class WorkspaceState {
 
   create(kind: DocumentKind, title: string, author: Author): string {
     const id = newDocumentId();
+    this.createdHere.add(id);
     addEntry(this.doc, { id, title, kind, author, now: Date.now() });
     return id;
   }
@@ -72,6 +81,7 @@ export class WorkspaceState {
   }
 
   destroy(): void {
+    this.destroyed = true;
     getDocumentsMap(this.doc).unobserveDeep(this.onChange);
     this.untrack();
     this.session.destroy();
