@@ -165,6 +165,43 @@ describe('offline-first collaboration in real Chromium', () => {
     await expect(status(pageA).getAttribute('data-synced')).resolves.toBe('true');
   });
 
+  it('syncs offline edits of a document closed before the network came back', async () => {
+    proxyA.sever();
+    await contextA.setOffline(true);
+    await waitFor(
+      async () => (await status(pageA).getAttribute('data-connection')) === 'disconnected',
+      { message: 'Ana offline again' }
+    );
+    await typeAtEnd(pageA, ' Foxtrot, closed offline.');
+    const docId = documentPath.split('/').pop() ?? '';
+    await waitForSavedOnDevice(pageA, ['main.index', `main.doc.${docId}`]);
+
+    // Leave the document, then even reload the list: the edits are still counted.
+    await pageA.getByRole('link', { name: '← Documents' }).click();
+    await pageA.getByTestId('doc-row').first().waitFor();
+    await waitFor(async () => (await pendingEdits(pageA)) > 0, {
+      message: 'unsynced edits of the closed document counted on the list'
+    });
+    await pageA.reload();
+    await pageA.getByTestId('doc-row').first().waitFor();
+    await waitFor(async () => (await pendingEdits(pageA)) > 0, {
+      message: 'unsynced edits of the closed document counted after a reload'
+    });
+    await expect(status(pageA).innerText()).resolves.toMatch(/Offline/);
+
+    // Back online, without reopening the document: Ravi gets the edits.
+    proxyA.restore();
+    await contextA.setOffline(false);
+    await waitFor(async () => (await editorText(pageB)).includes('Foxtrot, closed offline.'), {
+      timeoutMs: 20_000,
+      message: 'the closed document’s offline edits to reach Ravi'
+    });
+    await waitFor(async () => (await pendingEdits(pageA)) === 0, {
+      timeoutMs: 20_000,
+      message: 'Ana’s status to show everything confirmed'
+    });
+  });
+
   it('opens the list offline and creates a document there that reaches the team later', async () => {
     proxyA.sever();
     await contextA.setOffline(true);

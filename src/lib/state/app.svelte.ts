@@ -6,6 +6,7 @@ import { IdentityState } from './identity.svelte.js';
 import { SyncRegistry } from './syncRegistry.svelte.js';
 import { WorkspaceState } from './workspace.svelte.js';
 import { Toasts } from './toasts.svelte.js';
+import { Outbox } from './outbox.js';
 
 /** Where the relay is: the same origin as the app unless configured otherwise. */
 export function relayUrl(location: Location): string {
@@ -23,6 +24,7 @@ export class AppState {
   readonly toasts = new Toasts();
   readonly identity: IdentityState;
   readonly workspace: WorkspaceState;
+  readonly outbox: Outbox;
   online = $state(true);
   private readonly offOnline: () => void;
 
@@ -38,6 +40,13 @@ export class AppState {
       connectivity: this.connectivity,
       registry: this.registry
     });
+    this.outbox = new Outbox({
+      workspaceId: DEFAULT_WORKSPACE_ID,
+      serverUrl: this.serverUrl,
+      connectivity: this.connectivity,
+      registry: this.registry,
+      storage: win.localStorage
+    });
   }
 
   /** The name written into "last edited by"; empty until the user picks one. */
@@ -48,6 +57,7 @@ export class AppState {
 
   destroy(): void {
     this.offOnline();
+    this.outbox.destroy();
     this.workspace.destroy();
   }
 }

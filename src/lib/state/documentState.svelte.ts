@@ -20,6 +20,7 @@ import {
 import type { Identity } from '../model/identity.js';
 import type { WorkspaceState } from './workspace.svelte.js';
 import type { SyncRegistry } from './syncRegistry.svelte.js';
+import type { Outbox } from './outbox.js';
 
 export interface Peer {
   clientId: number;
@@ -34,6 +35,7 @@ export interface DocumentOptions {
   serverUrl: string;
   connectivity: Connectivity;
   registry: SyncRegistry;
+  outbox: Outbox;
   identity: Identity;
 }
 
@@ -59,6 +61,7 @@ export class DocumentState {
   deletedBy = $state<string | null>(null);
 
   private readonly workspace: WorkspaceState;
+  private readonly outbox: Outbox;
   private identity: Identity;
   private readonly untrack: () => void;
   private lastTouch = 0;
@@ -69,6 +72,9 @@ export class DocumentState {
     this.id = options.documentId;
     this.workspace = options.workspace;
     this.identity = options.identity;
+    this.outbox = options.outbox;
+    // Any background sync of this document stops: this session takes over.
+    this.outbox.open(this.id);
     this.session = new DocSession(docRoom(options.workspace.id, options.documentId), this.doc, {
       serverUrl: options.serverUrl,
       connectivity: options.connectivity
@@ -115,8 +121,11 @@ export class DocumentState {
     this.session.off('status', this.onStatus);
     this.workspace.session.off('status', this.onStatus);
     this.untrack();
+    const finalState = this.session.state;
     this.session.destroy();
     this.doc.destroy();
+    // Edits the relay has not confirmed keep syncing after the page is left.
+    this.outbox.close(this.id, finalState);
   }
 
   private onLoaded(): void {
@@ -147,7 +156,9 @@ export class DocumentState {
   }
 
   private readonly onStatus = () => {
-    if (this.destroyed || !this.session.state.synced) return;
+    if (this.destroyed) return;
+    if (this.session.state.localLoaded) this.outbox.note(this.id, this.session.state);
+    if (!this.session.state.synced) return;
     const meta = getMetaMap(this.doc);
     if (meta.size === 0) this.initFromIndex();
     // Known nowhere: neither listed nor stored on the relay.
