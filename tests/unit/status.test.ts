@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   combineSyncStates,
   describeSyncState,
+  syncSituation,
   INITIAL_SYNC_STATE,
   plural,
   type SyncState
@@ -266,5 +267,20 @@ describe('combineSyncStates', () => {
     const copies = [structuredClone(a), structuredClone(b)];
     combineSyncStates([a, b]);
     expect([a, b]).toEqual(copies);
+  });
+});
+
+describe('syncSituation', () => {
+  it('names the coarse situation a screen reader is told about', () => {
+    expect(syncSituation(state({ refused: { code: 4403, reason: 'x' } }))).toBe('refused');
+    expect(syncSituation(state({ storageError: 'blocked' }))).toBe('storage');
+    expect(syncSituation(state({ localLoaded: false }))).toBe('loading');
+    expect(syncSituation(state({ network: false }))).toBe('offline');
+    expect(syncSituation(state({ connection: 'disconnected' }))).toBe('offline');
+    // Typing flips pending edits and synced; the situation stays the same.
+    expect(syncSituation(state({ pendingEdits: 5, synced: false, connection: 'connecting' }))).toBe(
+      'online'
+    );
+    expect(syncSituation(state())).toBe('online');
   });
 });

@@ -7,12 +7,25 @@
 import { Extension } from '@tiptap/core';
 import { Plugin, PluginKey } from '@tiptap/pm/state';
 
-/** 2 MB of text is about 350,000 words, several times the longest RFC we know of. */
-export const MAX_PASTE_CHARS = 2_000_000;
+/**
+ * 4 MB of UTF-8 (about 700,000 English words, several times the longest RFC
+ * we know of) stays well inside the relay's 16 MiB message cap even with the
+ * rest of a day's offline edits in the same reconnect message.
+ */
+export const MAX_PASTE_BYTES = 4 * 1024 * 1024;
 
 export interface PasteRefused {
-  chars: number;
+  bytes: number;
   limit: number;
+}
+
+function transferBytes(data: DataTransfer | null): number {
+  if (!data) return 0;
+  const encoder = new TextEncoder();
+  return Math.max(
+    encoder.encode(data.getData('text/plain')).byteLength,
+    encoder.encode(data.getData('text/html')).byteLength
+  );
 }
 
 export function pasteGuard(options: { onRefused?: (refusal: PasteRefused) => void }) {
@@ -24,14 +37,15 @@ export function pasteGuard(options: { onRefused?: (refusal: PasteRefused) => voi
           key: new PluginKey('pasteGuard'),
           props: {
             handlePaste(_view, event) {
-              const data = event.clipboardData;
-              if (!data) return false;
-              const chars = Math.max(
-                data.getData('text/plain').length,
-                data.getData('text/html').length
-              );
-              if (chars <= MAX_PASTE_CHARS) return false;
-              options.onRefused?.({ chars, limit: MAX_PASTE_CHARS });
+              const bytes = transferBytes(event.clipboardData);
+              if (bytes <= MAX_PASTE_BYTES) return false;
+              options.onRefused?.({ bytes, limit: MAX_PASTE_BYTES });
+              return true;
+            },
+            handleDrop(_view, event) {
+              const bytes = transferBytes((event as DragEvent).dataTransfer);
+              if (bytes <= MAX_PASTE_BYTES) return false;
+              options.onRefused?.({ bytes, limit: MAX_PASTE_BYTES });
               return true;
             }
           }

@@ -19,6 +19,18 @@ export const IDENTITY_COLORS = [
   '#57606a'
 ] as const;
 
+/** What a screen reader says for each colour. */
+export const COLOR_NAMES: Record<(typeof IDENTITY_COLORS)[number], string> = {
+  '#1f6feb': 'Blue',
+  '#8250df': 'Purple',
+  '#bf3989': 'Pink',
+  '#cf222e': 'Red',
+  '#bc4c00': 'Orange',
+  '#1a7f37': 'Green',
+  '#0a7b83': 'Teal',
+  '#57606a': 'Grey'
+};
+
 export const MAX_NAME_LENGTH = 40;
 
 export function normalizeName(raw: string): string {

@@ -73,6 +73,21 @@ export function describeRefusal(refused: { code: number; reason: string }): stri
   }
 }
 
+/**
+ * The coarse situation a screen reader is told about. Typing flips a session
+ * between "syncing" and "synced" every second; only changes between these
+ * are worth announcing.
+ */
+export type SyncSituation = 'refused' | 'storage' | 'loading' | 'offline' | 'online';
+
+export function syncSituation(state: SyncState): SyncSituation {
+  if (state.refused) return 'refused';
+  if (state.storageError) return 'storage';
+  if (!state.localLoaded) return 'loading';
+  if (!state.network || state.connection === 'disconnected') return 'offline';
+  return 'online';
+}
+
 export function describeSyncState(state: SyncState): StatusView {
   const pending = state.pendingEdits;
   const pendingWords = plural(pending, 'edit');
