@@ -227,6 +227,40 @@ describe('DocSession', () => {
     expect(session.provider.shouldConnect).toBe(false);
   });
 
+  it('counts the unsynced edits of two tabs, across a reload, until one sync covers them', async () => {
+    const relay = resources.relay(await startTestRelay());
+    const databasePrefix = freshPrefix();
+    // Two tabs of one device, offline, on one document and one IndexedDB.
+    const tab1 = openSession(relay, { databasePrefix, connectivity: manualConnectivity(false) });
+    const tab2 = openSession(relay, { databasePrefix, connectivity: manualConnectivity(false) });
+    await Promise.all([tab1.whenLoaded, tab2.whenLoaded]);
+    tab1.doc.getText('body').insert(0, 'a');
+    tab1.doc.getText('body').insert(1, 'b');
+    for (const c of 'xyz') tab2.doc.getText('body').insert(0, c);
+    expect(tab1.state.pendingEdits).toBe(2);
+    expect(tab2.state.pendingEdits).toBe(3);
+    await closeSession(tab1);
+    await closeSession(tab2);
+
+    // Reopened offline: both tabs' edits are counted, neither overwrote the other.
+    const connectivity = manualConnectivity(false);
+    const reopened = openSession(relay, { databasePrefix, connectivity });
+    await reopened.whenLoaded;
+    expect(reopened.state.pendingEdits).toBe(5);
+
+    connectivity.set(true);
+    await waitFor(() => reopened.state.pendingEdits === 0 && reopened.state.synced, {
+      message: 'one sync to cover every tab’s edits'
+    });
+    expect((await storedText(relay)).length).toBe(5);
+    await closeSession(reopened);
+
+    // Nothing is left counted once confirmed.
+    const again = openSession(relay, { databasePrefix, connectivity: manualConnectivity(false) });
+    await again.whenLoaded;
+    expect(again.state.pendingEdits).toBe(0);
+  });
+
   it('stays disconnected when the network returns if told not to connect', async () => {
     const relay = resources.relay(await startTestRelay());
     const connectivity = manualConnectivity(false);

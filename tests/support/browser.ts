@@ -88,10 +88,10 @@ export async function typeAtEnd(page: Page, text: string): Promise<void> {
 }
 
 /**
- * Waits until the edit counters stored in IndexedDB for these rooms add up to
- * the pending count the page shows: the counters are written right after each
- * edit's own IndexedDB write, so by then the edits are on the device, and a
- * reload cannot cut off a write still in flight.
+ * Waits until the per-session edit counters stored in IndexedDB for these
+ * rooms add up to the pending count the page shows: a counter is written right
+ * after each edit's own IndexedDB write, so by then the edits are on the
+ * device, and a reload cannot cut off a write still in flight.
  */
 export async function waitForSavedOnDevice(
   page: Page,
@@ -107,11 +107,20 @@ export async function waitForSavedOnDevice(
           open.onsuccess = () => {
             const db = open.result;
             const store = db.transaction('custom', 'readonly').objectStore('custom');
-            const seq = store.get('confirm:localSeq');
-            const confirmed = store.get('confirm:confirmedSeq');
+            const keys = store.getAllKeys();
+            const values = store.getAll();
             store.transaction.oncomplete = () => {
               db.close();
-              resolve(Number(seq.result ?? 0) - Number(confirmed.result ?? 0));
+              let pending = 0;
+              keys.result.forEach((key, i) => {
+                if (typeof key !== 'string' || !key.startsWith('pending:')) return;
+                const record = JSON.parse(String(values.result[i])) as {
+                  seq: number;
+                  confirmed: number;
+                };
+                pending += record.seq - record.confirmed;
+              });
+              resolve(pending);
             };
           };
         });

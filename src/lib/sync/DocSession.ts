@@ -11,6 +11,12 @@
  * sends a confirm message with the current `localSeq`; the relay echoes it
  * once everything sent before is stored. Both numbers are kept in IndexedDB
  * beside the document, so "3 unsynced edits" survives a reload while offline.
+ *
+ * Each session (each tab, each page load) keeps its own record, so two tabs
+ * never overwrite each other's count. Records left by earlier sessions are
+ * counted until this session's first confirm after a full sync: that sync
+ * sent everything this device holds, theirs included, so they are then
+ * removed.
  */
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
@@ -33,8 +39,13 @@ export const COMPACT_ON_OPEN_ABOVE = 20;
  * a late load still merges.
  */
 export const LOCAL_LOAD_TIMEOUT_MS = 20_000;
-const SEQ_KEY = 'confirm:localSeq';
-const CONFIRMED_KEY = 'confirm:confirmedSeq';
+/** Prefix of the per-session counter records (JSON) in y-indexeddb's 'custom' store. */
+export const COUNTER_PREFIX = 'pending:';
+
+interface CounterRecord {
+  seq: number;
+  confirmed: number;
+}
 
 export interface DocSessionOptions {
   /** Relay base URL, e.g. ws://localhost:3000/sync. */
@@ -69,6 +80,11 @@ export class DocSession extends ObservableV2<Events> {
 
   private localSeq = 0;
   private confirmedSeq = 0;
+  private readonly counterKey = COUNTER_PREFIX + randomKey();
+  /** Unconfirmed edits recorded by earlier sessions, by record key. */
+  private inherited = new Map<string, number>();
+  /** The confirm request that, once echoed, covers the inherited records. */
+  private inheritedMarker: number | null = null;
   /** The stored counters have been read; before that, writing ours would overwrite them. */
   private countersLoaded = false;
   private confirmTimer: ReturnType<typeof setTimeout> | null = null;
@@ -205,17 +221,16 @@ export class DocSession extends ObservableV2<Events> {
   private async onLocalLoaded(): Promise<void> {
     const persistence = this.persistence;
     if (!persistence || this.destroyed) return;
-    const [seq, confirmed] = await Promise.all([
-      persistence.get(SEQ_KEY),
-      persistence.get(CONFIRMED_KEY)
-    ]);
+    const records = await readCounterRecords(persistence);
     if (this.destroyed) return;
-    // Edits made while the numbers were loading already bumped localSeq.
-    const editsWhileLoading = this.localSeq;
-    this.localSeq += typeof seq === 'number' ? seq : 0;
-    this.confirmedSeq = Math.max(this.confirmedSeq, typeof confirmed === 'number' ? confirmed : 0);
+    for (const [key, record] of records) {
+      const pending = record.seq - record.confirmed;
+      if (key !== this.counterKey && pending > 0) this.inherited.set(key, pending);
+      else if (key !== this.counterKey) void persistence.del(key);
+    }
     this.countersLoaded = true;
-    if (editsWhileLoading > 0) void persistence.set(SEQ_KEY, this.localSeq);
+    // Edits made while the records were loading are already counted.
+    if (this.localSeq > 0) this.saveCounters();
     // y-indexeddb appends a full state on every open and only trims at 500
     // entries; compacting here keeps a document reopened often small. Its own
     // `_dbsize` is not counted yet when it reports `synced`, so count here.
@@ -231,12 +246,14 @@ export class DocSession extends ObservableV2<Events> {
   private readonly onDocUpdate = (_update: Uint8Array, origin: unknown) => {
     if (origin === this.provider || origin === this.persistence) return;
     this.localSeq++;
-    if (this.countersLoaded) void this.persistence?.set(SEQ_KEY, this.localSeq);
+    if (this.countersLoaded) this.saveCounters();
     this.updatePending();
     if (this.provider.wsconnected) this.requestConfirm(false);
   };
 
   private readonly onProviderStatus = ({ status }: { status: SyncState['connection'] }) => {
+    // A request in flight on a dropped socket is never answered; ask anew.
+    if (status !== 'connected') this.inheritedMarker = null;
     this.setState({ connection: status, ...(status === 'connected' ? {} : { synced: false }) });
   };
 
@@ -269,7 +286,7 @@ export class DocSession extends ObservableV2<Events> {
   }
 
   private requestConfirm(immediate: boolean): void {
-    if (this.localSeq <= this.confirmedSeq) return;
+    if (this.localSeq <= this.confirmedSeq && this.inherited.size === 0) return;
     if (this.confirmTimer) {
       if (!immediate) return;
       clearTimeout(this.confirmTimer);
@@ -279,6 +296,16 @@ export class DocSession extends ObservableV2<Events> {
         this.confirmTimer = null;
         const ws = this.provider.ws;
         if (!ws || !this.provider.wsconnected || ws.readyState !== ws.OPEN) return;
+        // Only a request sent after a full sync of the loaded copy covers
+        // what earlier sessions left unconfirmed.
+        if (
+          this.inherited.size > 0 &&
+          this.inheritedMarker === null &&
+          this.state.synced &&
+          this.state.localLoaded
+        ) {
+          this.inheritedMarker = this.localSeq;
+        }
         const encoder = encoding.createEncoder();
         encoding.writeVarUint(encoder, MESSAGE.confirm);
         encoding.writeVarUint(encoder, this.localSeq);
@@ -289,14 +316,37 @@ export class DocSession extends ObservableV2<Events> {
   }
 
   private onConfirmed(seq: number): void {
-    if (seq <= this.confirmedSeq) return;
-    this.confirmedSeq = Math.min(seq, this.localSeq);
-    void this.persistence?.set(CONFIRMED_KEY, this.confirmedSeq);
+    if (this.inheritedMarker !== null && seq >= this.inheritedMarker) {
+      for (const key of this.inherited.keys()) void this.persistence?.del(key);
+      this.inherited.clear();
+      this.inheritedMarker = null;
+    }
+    if (seq > this.confirmedSeq) {
+      this.confirmedSeq = Math.min(seq, this.localSeq);
+      if (this.countersLoaded) this.saveCounters();
+    }
     this.updatePending();
   }
 
+  /** Writes this session's record; a fully confirmed one is removed. */
+  private saveCounters(): void {
+    const persistence = this.persistence;
+    if (!persistence) return;
+    const record: CounterRecord = { seq: this.localSeq, confirmed: this.confirmedSeq };
+    const write =
+      record.seq > record.confirmed
+        ? persistence.set(this.counterKey, JSON.stringify(record))
+        : persistence.del(this.counterKey);
+    // A failed write only makes a later reload's count less exact.
+    void Promise.resolve(write).catch(() => {});
+  }
+
   private updatePending(): void {
-    this.setState({ pendingEdits: Math.max(0, this.localSeq - this.confirmedSeq) });
+    let inherited = 0;
+    for (const pending of this.inherited.values()) inherited += pending;
+    this.setState({
+      pendingEdits: inherited + Math.max(0, this.localSeq - this.confirmedSeq)
+    });
   }
 
   private setState(patch: Partial<SyncState>): void {
@@ -323,6 +373,32 @@ export function isFinalClose(code: number): boolean {
     code === CLOSE.messageTooBig ||
     (code >= 4400 && code < 4500)
   );
+}
+
+function randomKey(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(9));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Every session's counter record in y-indexeddb's 'custom' store. */
+async function readCounterRecords(
+  persistence: IndexeddbPersistence
+): Promise<Map<string, CounterRecord>> {
+  const [custom] = idb.transact(persistence.db as IDBDatabase, ['custom'], 'readonly');
+  const entries = (await idb.getAllKeysValues(custom)) as { k: unknown; v: unknown }[];
+  const records = new Map<string, CounterRecord>();
+  for (const { k, v } of entries) {
+    if (typeof k !== 'string' || !k.startsWith(COUNTER_PREFIX)) continue;
+    try {
+      const record = JSON.parse(String(v)) as Partial<CounterRecord> | null;
+      if (typeof record?.seq === 'number' && typeof record.confirmed === 'number') {
+        records.set(k, { seq: record.seq, confirmed: record.confirmed });
+      }
+    } catch {
+      // An unreadable record only makes the count less exact; it is skipped.
+    }
+  }
+  return records;
 }
 
 /** Entries in y-indexeddb's update log ('updates' is its store name). */
