@@ -236,9 +236,34 @@ export class Relay {
     if (existing && !existing.destroyed) return existing;
     const room = new Room(name);
     this.rooms.set(name, room);
-    room.ready = this.load(room);
+    room.ready = this.load(room).catch((error: unknown) => {
+      // A room that failed to load is dropped, so the next connection tries
+      // again instead of meeting the same rejected promise forever.
+      this.discard(room, 'the relay could not load this document');
+      throw error;
+    });
     room.awareness.on('update', this.onAwarenessUpdate(room));
     return room;
+  }
+
+  /**
+   * Drops a room from memory without writing it, and closes its clients.
+   * Used when memory and store may disagree (a failed append or load): the
+   * clients still hold everything unconfirmed and resend it to a room
+   * reloaded from the store, so the store ends up with it after all.
+   */
+  private discard(room: Room, reason: string): void {
+    if (room.destroyed) return;
+    room.destroyed = true;
+    if (room.unloadTimer) clearTimeout(room.unloadTimer);
+    room.unloadTimer = null;
+    if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
+    for (const connection of [...room.connections]) {
+      this.refuse(connection, CLOSE.internalError, reason);
+    }
+    room.awareness.destroy();
+    room.doc.destroy();
+    this.logger.warn('room discarded', { room: room.name, reason });
   }
 
   private async load(room: Room): Promise<void> {
@@ -416,7 +441,9 @@ export class Relay {
       room.logEntries++;
     } catch (error) {
       this.logger.error('store append failed', { room: room.name, error: String(error) });
-      return this.refuse(connection, CLOSE.internalError, 'the relay could not store the update');
+      // The update is in memory but not stored: a confirm must never cover
+      // it. Dropping the room makes every client resend it to a fresh one.
+      return this.discard(room, 'the relay could not store an update; reconnect to resend it');
     }
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MESSAGE.sync);
@@ -482,11 +509,16 @@ export class Relay {
     room.unloadTimer = null;
     try {
       await room.ready;
-      // Messages received before the last client left are stored first.
-      while (room.inflight.size > 0) await Promise.allSettled([...room.inflight]);
-      await this.compact(room);
+      // Messages received before the last client left are stored first; a
+      // client that came and went during the flush is waited for too, so
+      // nothing is still being handled when the room is destroyed below.
+      do {
+        while (room.inflight.size > 0) await Promise.allSettled([...room.inflight]);
+        await this.compact(room);
+      } while (room.inflight.size > 0 && !room.destroyed);
     } catch (error) {
       this.logger.error('flushing room failed', { room: room.name, error: String(error) });
+      if (room.inflight.size > 0) return; // try again when the room is idle next
     }
     if (room.destroyed) return;
     if (!force && room.connections.size > 0) return; // someone came back meanwhile
