@@ -14,9 +14,13 @@ import {
   connectProvider,
   docFromStore,
   startTestRelay,
+  tempDataDir,
   type TestRelay
 } from '../support/relay.js';
 import { waitFor } from '../support/poll.js';
+import { gatedStore } from '../support/gatedStore.js';
+import { SqliteStore } from '../../server/store/SqliteStore.js';
+import { join } from 'node:path';
 
 const resources = new Resources();
 afterEach(() => resources.disposeAll());
@@ -261,6 +265,58 @@ describe('DocSession', () => {
     expect(again.state.pendingEdits).toBe(0);
   });
 
+  it('never reports edits as stored before the relay has them, even while it is loading', async () => {
+    const dataDir = tempDataDir();
+    const sqlite = resources.add(new SqliteStore(join(dataDir, 'relay.sqlite')), (s) => s.close());
+    const store = gatedStore(sqlite, { loads: true });
+    const relay = resources.relay(await startTestRelay({ dataDir, store }));
+    const databasePrefix = freshPrefix();
+    const connectivity = manualConnectivity(false);
+    // Records the type of every message the client sends.
+    const sent: number[] = [];
+    class RecordingSocket extends WebSocket {
+      override send(data: Parameters<WebSocket['send']>[0]) {
+        if (data instanceof Uint8Array) sent.push(data[0]);
+        super.send(data);
+      }
+    }
+    const session = openSession(relay, {
+      databasePrefix,
+      connectivity,
+      confirmDelayMs: 0,
+      WebSocketPolyfill: RecordingSocket as unknown as typeof globalThis.WebSocket
+    });
+    await session.whenLoaded;
+    session.doc.getText('body').insert(0, 'offline words');
+
+    // Every time the count reaches 0, the relay's store must hold the words.
+    const claims: boolean[] = [];
+    session.on('status', (state) => {
+      if (state.pendingEdits !== 0) return;
+      const stored = new Y.Doc();
+      const { snapshot, updates } = sqlite.load(ROOM);
+      if (snapshot) Y.applyUpdate(stored, snapshot);
+      for (const u of updates) Y.applyUpdate(stored, u.data);
+      claims.push(stored.getText('body').toString().includes('offline words'));
+    });
+
+    connectivity.set(true);
+    await waitFor(() => session.state.connection === 'connected', { message: 'socket open' });
+    // Typed while the relay is still loading the room (before its first answer).
+    session.doc.getText('notes').insert(0, 'independent of the offline words');
+    await waitFor(() => store.loadGate.arrivals > 0, { message: 'the load to start' });
+    // Let the zero-delay confirm timer run: it must not ask before the first
+    // sync, when the offline words have not even been sent.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(sent).not.toContain(100);
+    store.loadGate.open();
+    await waitFor(() => session.state.pendingEdits === 0 && session.state.synced, {
+      message: 'everything confirmed'
+    });
+    expect(claims.length).toBeGreaterThan(0);
+    expect(claims.every(Boolean)).toBe(true);
+  });
+
   it('stays disconnected when the network returns if told not to connect', async () => {
     const relay = resources.relay(await startTestRelay());
     const connectivity = manualConnectivity(false);
@@ -273,13 +329,14 @@ describe('DocSession', () => {
     connectivity.set(true);
     session.doc.getText('body').insert(0, 'local only');
     // The confirm round trip of a second session proves time has passed.
-    const probe = openSession(relay, { databasePrefix: freshPrefix() });
+    // (In another room: tabs of one room share edits over BroadcastChannel.)
+    const probe = openSession(relay, { databasePrefix: freshPrefix() }, 'main.doc.probe');
     probe.doc.getText('body').insert(0, 'x');
     await waitFor(() => probe.state.pendingEdits === 0 && probe.state.synced, {
       message: 'the probe to sync'
     });
     expect(session.state.connection).toBe('disconnected');
-    expect(await storedText(relay)).toBe('x');
+    expect(await storedText(relay)).toBe('');
   });
 
   it('counts an edit made before the local copy has loaded on top of the stored count', async () => {

@@ -45,7 +45,8 @@ export class AppState {
       serverUrl: this.serverUrl,
       connectivity: this.connectivity,
       registry: this.registry,
-      storage: win.localStorage
+      storage: win.localStorage,
+      events: win
     });
   }
 

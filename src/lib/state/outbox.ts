@@ -1,11 +1,12 @@
 import * as Y from 'yjs';
 import { DocSession } from '../sync/DocSession.js';
 import type { Connectivity } from '../sync/connectivity.js';
-import { docRoom } from '../model/rooms.js';
+import { docRoom, isValidId } from '../model/rooms.js';
 import type { SyncState } from '../model/status.js';
 import type { SyncRegistry } from './syncRegistry.svelte.js';
 
-export const UNSYNCED_KEY = 'driftwrite:unsynced';
+/** One localStorage key per document, so tabs never overwrite each other's list. */
+export const UNSYNCED_PREFIX = 'driftwrite:unsynced:';
 
 interface Background {
   doc: Y.Doc;
@@ -19,6 +20,8 @@ export interface OutboxOptions {
   connectivity: Connectivity;
   registry: SyncRegistry;
   storage: Storage;
+  /** Where other tabs' storage events arrive (the window), if any. */
+  events?: Pick<Window, 'addEventListener' | 'removeEventListener'>;
 }
 
 /**
@@ -26,18 +29,17 @@ export interface OutboxOptions {
  * after they are closed, so leaving a document while offline does not leave
  * its edits stranded on this device until someone reopens it. The list
  * survives a reload (localStorage), and each background session counts in the
- * header's status until the relay has confirmed everything.
+ * header's status until the relay has confirmed everything. A document
+ * another tab leaves unsynced is picked up here too (storage events).
  */
 export class Outbox {
-  /** Ids with unconfirmed edits, as last reported; mirrored in localStorage. */
-  private readonly ids: Set<string>;
   private readonly background = new Map<string, Background>();
   private readonly foreground = new Set<string>();
   private destroyed = false;
 
   constructor(private readonly options: OutboxOptions) {
-    this.ids = new Set(readIds(options.storage));
-    for (const id of this.ids) this.adopt(id);
+    for (const id of readIds(options.storage)) this.adopt(id);
+    options.events?.addEventListener('storage', this.onStorage);
   }
 
   /** A page opens this document: it syncs it itself. */
@@ -50,16 +52,16 @@ export class Outbox {
   close(id: string, state: SyncState): void {
     this.foreground.delete(id);
     this.note(id, state);
-    if (this.ids.has(id)) this.adopt(id);
+    if (state.pendingEdits > 0) this.adopt(id);
   }
 
   /** Records whether a document has edits the relay has not confirmed. */
   note(id: string, state: SyncState): void {
+    const key = UNSYNCED_PREFIX + id;
     const unsynced = state.pendingEdits > 0;
-    if (unsynced === this.ids.has(id)) return;
-    if (unsynced) this.ids.add(id);
-    else this.ids.delete(id);
-    this.options.storage.setItem(UNSYNCED_KEY, JSON.stringify([...this.ids]));
+    if (unsynced === (this.options.storage.getItem(key) !== null)) return;
+    if (unsynced) this.options.storage.setItem(key, String(Date.now()));
+    else this.options.storage.removeItem(key);
   }
 
   /** Documents being synced in the background now (for tests and the status). */
@@ -69,8 +71,14 @@ export class Outbox {
 
   destroy(): void {
     this.destroyed = true;
+    this.options.events?.removeEventListener('storage', this.onStorage);
     for (const id of [...this.background.keys()]) this.stopBackground(id);
   }
+
+  private readonly onStorage = (event: StorageEvent) => {
+    if (!event.key?.startsWith(UNSYNCED_PREFIX) || event.newValue === null) return;
+    this.adopt(event.key.slice(UNSYNCED_PREFIX.length));
+  };
 
   private adopt(id: string): void {
     if (this.destroyed || this.foreground.has(id) || this.background.has(id)) return;
@@ -107,10 +115,10 @@ export class Outbox {
 }
 
 function readIds(storage: Storage): string[] {
-  try {
-    const value: unknown = JSON.parse(storage.getItem(UNSYNCED_KEY) ?? '[]');
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-  } catch {
-    return [];
+  const ids: string[] = [];
+  for (let i = 0; i < storage.length; i++) {
+    const key = storage.key(i);
+    if (key?.startsWith(UNSYNCED_PREFIX)) ids.push(key.slice(UNSYNCED_PREFIX.length));
   }
+  return ids.filter(isValidId);
 }

@@ -121,6 +121,9 @@ export class DocSession extends ObservableV2<Events> {
       maxBackoffTime: 5000,
       shouldReconnect: (event) => !isFinalClose(event.code)
     });
+    // Tabs of this device share edits over BroadcastChannel even when the
+    // session starts offline and never opens a socket.
+    this.provider.connectBc();
     this.provider.messageHandlers[MESSAGE.confirm] = (_encoder, decoder) => {
       this.onConfirmed(decoding.readVarUint(decoder));
     };
@@ -138,13 +141,13 @@ export class DocSession extends ObservableV2<Events> {
       : () => {};
     // Connect once the local copy is read, so the first sync asks the relay
     // only for what this device lacks instead of the whole document.
-    if (this.wantConnected && network) {
-      void this.whenLoaded.then(() => {
-        if (!this.destroyed && this.wantConnected && (this.connectivity?.online ?? true)) {
-          this.provider.connect();
-        }
-      });
-    }
+    // The network may come back while the copy is still loading; the change
+    // handler leaves connecting to this.
+    void this.whenLoaded.then(() => {
+      if (!this.destroyed && this.wantConnected && (this.connectivity?.online ?? true)) {
+        this.provider.connect();
+      }
+    });
   }
 
   /** Starts (or resumes) syncing with the relay, also after a refusal. */
@@ -215,6 +218,12 @@ export class DocSession extends ObservableV2<Events> {
       if (this.destroyed) return;
       const reason = error instanceof Error ? error.message : String(error);
       this.setState({ localLoaded: true, storageError: reason || 'unknown error' });
+      // A store that was only slow may still answer: then it is used after all.
+      void persistence.whenSynced.then(async () => {
+        if (this.destroyed || this.countersLoaded) return;
+        this.setState({ storageError: null });
+        await this.onLocalLoaded();
+      });
     }
   }
 
@@ -226,7 +235,7 @@ export class DocSession extends ObservableV2<Events> {
     for (const [key, record] of records) {
       const pending = record.seq - record.confirmed;
       if (key !== this.counterKey && pending > 0) this.inherited.set(key, pending);
-      else if (key !== this.counterKey) void persistence.del(key);
+      else if (key !== this.counterKey) void persistence.del(key).catch(() => {});
     }
     this.countersLoaded = true;
     // Edits made while the records were loading are already counted.
@@ -248,7 +257,7 @@ export class DocSession extends ObservableV2<Events> {
     this.localSeq++;
     if (this.countersLoaded) this.saveCounters();
     this.updatePending();
-    if (this.provider.wsconnected) this.requestConfirm(false);
+    if (this.state.synced) this.requestConfirm(false);
   };
 
   private readonly onProviderStatus = ({ status }: { status: SyncState['connection'] }) => {
@@ -272,7 +281,10 @@ export class DocSession extends ObservableV2<Events> {
     // Browsers keep a dead socket open for a long time after the network goes;
     // closing it ourselves makes the status truthful at once.
     if (!online) this.closeSocket();
-    else if (this.wantConnected && !this.state.refused) this.provider.connect();
+    // Before the device copy is read, whenLoaded connects (when online).
+    else if (this.wantConnected && !this.state.refused && this.state.localLoaded) {
+      this.provider.connect();
+    }
   }
 
   private closeSocket(): void {
@@ -295,7 +307,9 @@ export class DocSession extends ObservableV2<Events> {
       () => {
         this.confirmTimer = null;
         const ws = this.provider.ws;
-        if (!ws || !this.provider.wsconnected || ws.readyState !== ws.OPEN) return;
+        // Before the first sync answer, edits made offline have not been sent
+        // yet (they go in the sync reply): a confirm then would cover nothing.
+        if (!ws || !this.state.synced || ws.readyState !== ws.OPEN) return;
         // Only a request sent after a full sync of the loaded copy covers
         // what earlier sessions left unconfirmed.
         if (
@@ -317,7 +331,7 @@ export class DocSession extends ObservableV2<Events> {
 
   private onConfirmed(seq: number): void {
     if (this.inheritedMarker !== null && seq >= this.inheritedMarker) {
-      for (const key of this.inherited.keys()) void this.persistence?.del(key);
+      for (const key of this.inherited.keys()) void this.persistence?.del(key).catch(() => {});
       this.inherited.clear();
       this.inheritedMarker = null;
     }
