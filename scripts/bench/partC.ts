@@ -17,20 +17,11 @@ import { docRoom, indexRoom } from '../../src/lib/model/rooms.js';
 import { addEntry } from '../../src/lib/model/workspaceIndex.js';
 import { seedDocument, wsUrlOf } from './client.js';
 import { countWords, takeParagraphs, writeDocument } from './content.js';
+// The same Chromium and flags as the end-to-end tests.
+import { CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM } from '../../tests/support/browser.js';
 import { envInt, fmtBytes, fmtInt, fmtMs, median, progress, ROOT, type Row } from './util.js';
 
 const PART = 'C page load';
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync'
-];
 const IDENTITY = { userId: 'bench', name: 'Bench', color: '#3366cc' };
 const HANDLER = join(ROOT, 'build', 'handler.js');
 /** The last word of the seeded document, for diagnostics on a timeout. */
