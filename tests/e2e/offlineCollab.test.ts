@@ -121,6 +121,14 @@ describe('offline-first collaboration in real Chromium', () => {
       message: 'pending edits counted'
     });
     await expect(status(pageA).innerText()).resolves.toMatch(/Offline/);
+    // The pill opens the full sentence for keyboard and touch users.
+    await status(pageA).focus();
+    await pageA.keyboard.press('Enter');
+    await expect(pageA.getByTestId('sync-detail').innerText()).resolves.toContain(
+      'saved on this device only'
+    );
+    await pageA.keyboard.press('Escape');
+    await pageA.getByTestId('sync-detail').waitFor({ state: 'detached' });
 
     // Reload with no network: the service worker serves the app, IndexedDB the document.
     const docId = documentPath.split('/').pop() ?? '';
