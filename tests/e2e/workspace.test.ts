@@ -84,7 +84,9 @@ describe('workspace', () => {
     await a.getByTestId('new-kind').selectOption('adr');
     await a.getByTestId('new-doc').click();
     await waitForEditorReady(a);
-    await a.getByTestId('doc-title').fill('ADR 7: SQLite as default store');
+    // Typed key by key, as a person does: spaces between words must survive.
+    await a.getByTestId('doc-title').click();
+    await a.keyboard.type('ADR 7: SQLite as default store');
     await typeAtEnd(a, 'We keep documents in SQLite.');
     await a.goBack();
     await a.getByTestId('new-kind').selectOption('proposal');
