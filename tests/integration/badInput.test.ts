@@ -7,9 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
-import type { WebsocketProvider } from 'y-websocket';
 import {
   Resources,
+  bodyText,
   connectProvider,
   docFromStore,
   startTestRelay,
@@ -35,10 +35,6 @@ afterEach(() => resources.disposeAll());
 const ROOM = 'main.doc.bad';
 const MAX_MESSAGE_BYTES = 64 * 1024;
 const GHOST_CLIENT_ID = 424242;
-
-function text(provider: WebsocketProvider): string {
-  return provider.doc.getText('body').toString();
-}
 
 /** Bytes that fail as a Yjs update: every byte has the varint continuation bit set. */
 function undecodable(seed: number, length: number): Uint8Array {
@@ -194,7 +190,9 @@ describe('bad input', () => {
     const later = resources.provider(connectProvider(relay.wsUrl, ROOM));
     await whenSynced(later);
     good.doc.getText('body').insert(7, ' after.');
-    await waitFor(() => text(later) === 'before. after.', { message: 'the room to keep syncing' });
+    await waitFor(() => bodyText(later) === 'before. after.', {
+      message: 'the room to keep syncing'
+    });
     expect(later.doc.getText('other').toString()).toBe('valid part');
     expect(goodCloses).toEqual([]);
     expect(good.wsconnected).toBe(true);
@@ -208,7 +206,7 @@ describe('bad input', () => {
     const restarted = resources.relay(await startTestRelay({ dataDir }));
     const fresh = resources.provider(connectProvider(restarted.wsUrl, ROOM));
     await whenSynced(fresh);
-    expect(text(fresh)).toBe('before. after.');
+    expect(bodyText(fresh)).toBe('before. after.');
     expect(fresh.doc.getText('other').toString()).toBe('valid part');
   });
 

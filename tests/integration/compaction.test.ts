@@ -5,9 +5,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import * as Y from 'yjs';
-import type { WebsocketProvider } from 'y-websocket';
 import {
   Resources,
+  bodyText,
   connectProvider,
   docFromStore,
   startTestRelay,
@@ -21,10 +21,6 @@ const resources = new Resources();
 afterEach(() => resources.disposeAll());
 
 const ROOM = 'main.doc.compact';
-
-function text(provider: WebsocketProvider): string {
-  return provider.doc.getText('body').toString();
-}
 
 describe('compaction', () => {
   it('folds the log into a snapshot every compactAfterUpdates entries', async () => {
@@ -42,7 +38,9 @@ describe('compaction', () => {
       writer.doc.getText('body').insert(expected.length, `${i},`);
       expected += `${i},`;
     }
-    await waitFor(() => text(reader) === expected, { message: 'the reader to get all 35 edits' });
+    await waitFor(() => bodyText(reader) === expected, {
+      message: 'the reader to get all 35 edits'
+    });
 
     // 35 appends with a threshold of 10: three compactions, five entries left.
     const bytes = store.storedBytes(ROOM);
@@ -56,7 +54,7 @@ describe('compaction', () => {
     const restarted = resources.relay(await startTestRelay({ dataDir, compactAfterUpdates: 10 }));
     const fresh = resources.provider(connectProvider(restarted.wsUrl, ROOM));
     await whenSynced(fresh);
-    expect(text(fresh)).toBe(expected);
+    expect(bodyText(fresh)).toBe(expected);
   });
 
   it('compacts a long log when the room loads', async () => {
@@ -73,7 +71,7 @@ describe('compaction', () => {
     const relay = resources.relay(await startTestRelay({ dataDir, compactAfterUpdates: 10 }));
     const fresh = resources.provider(connectProvider(relay.wsUrl, ROOM));
     await whenSynced(fresh);
-    expect(text(fresh)).toBe('x'.repeat(25));
+    expect(bodyText(fresh)).toBe('x'.repeat(25));
     expect((relay.store as SqliteStore).storedBytes(ROOM)).toMatchObject({ logEntries: 0 });
   });
 });
@@ -86,7 +84,7 @@ describe('idle unload', () => {
     const b = resources.provider(connectProvider(relay.wsUrl, ROOM));
     await whenSynced(a);
     a.doc.getText('body').insert(0, 'kept while unloaded');
-    await waitFor(() => text(b) === 'kept while unloaded', { message: 'b to get the edit' });
+    await waitFor(() => bodyText(b) === 'kept while unloaded', { message: 'b to get the edit' });
     expect(relay.relay.isLoaded(ROOM)).toBe(true);
     expect(store.storedBytes(ROOM).logEntries).toBeGreaterThan(0);
 
@@ -101,10 +99,10 @@ describe('idle unload', () => {
     const back = resources.provider(connectProvider(relay.wsUrl, ROOM));
     await whenSynced(back);
     expect(relay.relay.isLoaded(ROOM)).toBe(true);
-    expect(text(back)).toBe('kept while unloaded');
+    expect(bodyText(back)).toBe('kept while unloaded');
     back.doc.getText('body').insert(0, 'Still ');
     const other = resources.provider(connectProvider(relay.wsUrl, ROOM));
-    await waitFor(() => text(other) === 'Still kept while unloaded', {
+    await waitFor(() => bodyText(other) === 'Still kept while unloaded', {
       message: 'the reloaded room to keep syncing'
     });
   });

@@ -4,9 +4,9 @@ import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
-import type { WebsocketProvider } from 'y-websocket';
 import {
   Resources,
+  bodyText,
   connectProvider,
   docFromStore,
   startTestRelay,
@@ -27,10 +27,6 @@ afterEach(() => resources.disposeAll());
 
 const ROOM = 'main.doc.live';
 
-function text(provider: WebsocketProvider): string {
-  return provider.doc.getText('body').toString();
-}
-
 describe('live sync', () => {
   it('carries edits both ways between two providers in one room', async () => {
     const relay = resources.relay(await startTestRelay());
@@ -40,10 +36,10 @@ describe('live sync', () => {
     await whenSynced(b);
 
     a.doc.getText('body').insert(0, 'from a');
-    await waitFor(() => text(b) === 'from a', { message: 'b to see a' });
+    await waitFor(() => bodyText(b) === 'from a', { message: 'b to see a' });
     b.doc.getText('body').insert(6, ', from b');
     b.doc.getMap('meta').set('title', 'Q3 plan');
-    await waitFor(() => text(a) === 'from a, from b', { message: 'a to see b' });
+    await waitFor(() => bodyText(a) === 'from a, from b', { message: 'a to see b' });
     expect(a.doc.getMap('meta').get('title')).toBe('Q3 plan');
 
     const stored = await docFromStore(relay.store, ROOM);
@@ -58,8 +54,8 @@ describe('live sync', () => {
     await whenSynced(b);
     a.doc.getText('body').insert(0, 'only in one');
     // a2 shares a's room: once it has the edit, the relay has handled it.
-    await waitFor(() => text(a2) === 'only in one', { message: 'a2 to see a' });
-    expect(text(b)).toBe('');
+    await waitFor(() => bodyText(a2) === 'only in one', { message: 'a2 to see a' });
+    expect(bodyText(b)).toBe('');
     expect((await relay.store.load('main.doc.two')).updates).toHaveLength(0);
   });
 
@@ -142,7 +138,7 @@ describe('offline edits', () => {
     const a = resources.provider(connectProvider(relay.wsUrl, ROOM));
     const b = resources.provider(connectProvider(relay.wsUrl, ROOM));
     a.doc.getText('body').insert(0, 'shared line');
-    await waitFor(() => text(b) === 'shared line', { message: 'b to see the shared line' });
+    await waitFor(() => bodyText(b) === 'shared line', { message: 'b to see the shared line' });
 
     a.disconnect();
     b.disconnect();
@@ -151,20 +147,20 @@ describe('offline edits', () => {
     a.doc.getMap('meta').set('status', 'in review');
     b.doc.getText('body').insert(b.doc.getText('body').length, ' B offline.');
     b.doc.getMap('meta').set('owner', 'bruno');
-    expect(text(a)).not.toBe(text(b));
+    expect(bodyText(a)).not.toBe(bodyText(b));
 
     a.connect();
     b.connect();
-    await waitFor(() => text(a) === text(b) && a.synced && b.synced, {
+    await waitFor(() => bodyText(a) === bodyText(b) && a.synced && b.synced, {
       message: 'a and b to converge'
     });
-    expect(text(a)).toBe('A offline. shared line B offline.');
+    expect(bodyText(a)).toBe('A offline. shared line B offline.');
     expect(a.doc.getMap('meta').toJSON()).toEqual({ status: 'in review', owner: 'bruno' });
     expect(Y.encodeStateVector(a.doc)).toEqual(Y.encodeStateVector(b.doc));
 
     const fresh = resources.provider(connectProvider(relay.wsUrl, ROOM));
     await whenSynced(fresh);
-    expect(text(fresh)).toBe(text(a));
+    expect(bodyText(fresh)).toBe(bodyText(a));
   });
 
   it('converges after seeded random edits, disconnects and reconnects', async () => {
@@ -197,14 +193,14 @@ describe('offline edits', () => {
     await waitFor(
       () =>
         clients.every((c) => c.synced) &&
-        clients.every((c) => text(c) === text(clients[0])) &&
+        clients.every((c) => bodyText(c) === bodyText(clients[0])) &&
         clients.every((c) =>
           equalBytes(Y.encodeStateVector(c.doc), Y.encodeStateVector(clients[0].doc))
         ),
       { message: `clients to converge (seed ${seed}; rerun with FUZZ_SEED=${seed})` }
     );
     const stored = await docFromStore(relay.store, 'main.doc.fuzz');
-    expect(stored.getText('body').toString(), `seed ${seed}`).toBe(text(clients[0]));
+    expect(stored.getText('body').toString(), `seed ${seed}`).toBe(bodyText(clients[0]));
   });
 });
 

@@ -6,9 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { WebsocketProvider } from 'y-websocket';
 import {
   Resources,
+  bodyText,
   connectProvider,
   startTestRelay,
   tempDataDir,
@@ -22,10 +22,6 @@ const resources = new Resources();
 afterEach(() => resources.disposeAll());
 
 const ROOM = 'main.doc.process';
-
-function text(provider: WebsocketProvider): string {
-  return provider.doc.getText('body').toString();
-}
 
 async function startChild(dataDir: string): Promise<ChildRelay> {
   return resources.add(await spawnRelay(dataDir), (relay) => relay.stop('SIGKILL'));
@@ -41,8 +37,10 @@ async function writeAndSeeForwarded(wsUrl: string, content: string): Promise<voi
   const reader = resources.provider(connectProvider(wsUrl, ROOM));
   await whenSynced(writer);
   await whenSynced(reader);
-  writer.doc.getText('body').insert(text(writer).length, content);
-  await waitFor(() => text(reader).endsWith(content), { message: 'the relay to forward the edit' });
+  writer.doc.getText('body').insert(bodyText(writer).length, content);
+  await waitFor(() => bodyText(reader).endsWith(content), {
+    message: 'the relay to forward the edit'
+  });
   // Stop the providers now: after the relay dies they would only retry.
   writer.destroy();
   reader.destroy();
@@ -60,7 +58,7 @@ describe('relay process', () => {
     const second = await startChild(dataDir);
     const fresh = resources.provider(connectProvider(second.wsUrl, ROOM));
     await whenSynced(fresh);
-    expect(text(fresh)).toBe('Written just before the crash.');
+    expect(bodyText(fresh)).toBe('Written just before the crash.');
 
     // It came from the log written before the kill: no shutdown flush ran.
     const db = resources.add(new Database(join(dataDir, 'relay.sqlite'), { readonly: true }), (d) =>
@@ -97,6 +95,6 @@ describe('relay process', () => {
     const restarted = resources.relay(await startTestRelay({ dataDir }));
     const fresh = resources.provider(connectProvider(restarted.wsUrl, ROOM));
     await whenSynced(fresh);
-    expect(text(fresh)).toBe('Kept through a clean shutdown.');
+    expect(bodyText(fresh)).toBe('Kept through a clean shutdown.');
   });
 });

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { WebsocketProvider } from 'y-websocket';
 import {
   Resources,
+  bodyText,
   connectProvider,
   startTestRelay,
   tempDataDir,
@@ -17,17 +17,15 @@ afterEach(() => resources.disposeAll());
 
 const ROOM = 'main.doc.restart';
 
-function text(provider: WebsocketProvider): string {
-  return provider.doc.getText('body').toString();
-}
-
 /** Writes `content` through one provider and waits until a second one has it (so it is stored). */
 async function populate(wsUrl: string, room: string, content: string): Promise<void> {
   const writer = resources.provider(connectProvider(wsUrl, room));
   const reader = resources.provider(connectProvider(wsUrl, room));
   await whenSynced(writer);
   writer.doc.getText('body').insert(0, content);
-  await waitFor(() => text(reader) === content, { message: 'the reader to receive the content' });
+  await waitFor(() => bodyText(reader) === content, {
+    message: 'the reader to receive the content'
+  });
   writer.destroy();
   reader.destroy();
 }
@@ -53,10 +51,10 @@ describe('restart', () => {
     const second = resources.relay(await startTestRelay({ dataDir }));
     const fresh = resources.provider(connectProvider(second.wsUrl, ROOM));
     await whenSynced(fresh);
-    expect(text(fresh)).toBe('Decision: ship on Thursday.');
+    expect(bodyText(fresh)).toBe('Decision: ship on Thursday.');
     const index = resources.provider(connectProvider(second.wsUrl, 'main.index'));
     await whenSynced(index);
-    expect(text(index)).toBe('the index');
+    expect(bodyText(index)).toBe('the index');
   });
 
   it('answers the first sync with the stored state, even while the room is slow to load', async () => {
@@ -72,7 +70,7 @@ describe('restart', () => {
     const client = resources.provider(connectProvider(second.wsUrl, ROOM));
     const textAtFirstSync: string[] = [];
     client.on('sync', (synced: boolean) => {
-      if (synced) textAtFirstSync.push(text(client));
+      if (synced) textAtFirstSync.push(bodyText(client));
     });
 
     await waitFor(() => client.wsconnected && store.loadGate.arrivals > 0, {

@@ -115,3 +115,8 @@ export class Resources {
     if (errors.length > 0) throw new AggregateError(errors, 'cleanup failed');
   }
 }
+
+/** The plain text a test client wrote into the `body` Y.Text of its document. */
+export function bodyText(provider: WebsocketProvider): string {
+  return provider.doc.getText('body').toString();
+}
