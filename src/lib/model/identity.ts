@@ -1,10 +1,20 @@
-/** Who is typing: a display name and caret colour, chosen once per device. */
-import { cutToCodePoints } from './schema.js';
+/**
+ * Who is using this device: a person id made here once, a display name and
+ * caret colour, and the working time that deadlines asked of them respect.
+ * The same fields are registered in the workspace member list (people.ts).
+ */
+import { readWorkingTime, type WorkingTime } from './people.js';
+import { isColor, normalizeName, MAX_NAME_LENGTH } from './names.js';
 
-export interface Identity {
+export { isColor, normalizeName, MAX_NAME_LENGTH };
+
+export interface Identity extends WorkingTime {
+  /** The stable person id. */
   userId: string;
   name: string;
   color: string;
+  /** When the profile was last saved (ms), so the newest save wins in the member list. */
+  updatedAt: number;
 }
 
 /** Colours readable as caret and label backgrounds with white text (WCAG AA for bold labels). */
@@ -31,26 +41,26 @@ export const COLOR_NAMES: Record<(typeof IDENTITY_COLORS)[number], string> = {
   '#57606a': 'Grey'
 };
 
-export const MAX_NAME_LENGTH = 40;
-
-export function normalizeName(raw: string): string {
-  return cutToCodePoints(raw.replace(/\s+/g, ' ').trim(), MAX_NAME_LENGTH);
-}
-
-export function isColor(value: unknown): value is string {
-  return typeof value === 'string' && /^#[0-9a-fA-F]{6}$/.test(value);
-}
-
-/** Reads a stored identity; anything malformed gives null (the user picks again). */
-export function parseIdentity(raw: string | null): Identity | null {
+/**
+ * Reads a stored identity; anything malformed gives null (the user picks
+ * again). An identity saved before working time existed gets the defaults in
+ * `detectedZone`, keeping its person id.
+ */
+export function parseIdentity(raw: string | null, detectedZone = 'UTC'): Identity | null {
   if (!raw) return null;
   try {
-    const value = JSON.parse(raw) as Partial<Identity>;
+    const value = JSON.parse(raw) as Partial<Record<keyof Identity, unknown>>;
     const name = typeof value.name === 'string' ? normalizeName(value.name) : '';
     if (typeof value.userId !== 'string' || !value.userId || !name || !isColor(value.color)) {
       return null;
     }
-    return { userId: value.userId, name, color: value.color };
+    return {
+      userId: value.userId,
+      name,
+      color: value.color,
+      updatedAt: typeof value.updatedAt === 'number' ? value.updatedAt : 0,
+      ...readWorkingTime({ ...value, timeZone: value.timeZone ?? detectedZone })
+    };
   } catch {
     return null;
   }

@@ -28,9 +28,19 @@ export function docRoom(workspaceId: string, documentId: string): string {
   return `${workspaceId}.doc.${documentId}`;
 }
 
+/**
+ * A document's comment threads live in a room of their own, so commenting
+ * never writes to the body (a commenter role is one room's write permission)
+ * and the queue can sync every document's threads without the bodies.
+ */
+export function commentsRoom(workspaceId: string, documentId: string): string {
+  return `${workspaceId}.comments.${documentId}`;
+}
+
 export type ParsedRoom =
   | { type: 'index'; workspaceId: string }
   | { type: 'doc'; workspaceId: string; documentId: string }
+  | { type: 'comments'; workspaceId: string; documentId: string }
   | { type: 'other'; room: string };
 
 /** What a room holds, so access control can decide per workspace. */
@@ -39,5 +49,7 @@ export function parseRoom(room: string): ParsedRoom {
   if (parts.length === 2 && parts[1] === 'index') return { type: 'index', workspaceId: parts[0] };
   if (parts.length === 3 && parts[1] === 'doc')
     return { type: 'doc', workspaceId: parts[0], documentId: parts[2] };
+  if (parts.length === 3 && parts[1] === 'comments')
+    return { type: 'comments', workspaceId: parts[0], documentId: parts[2] };
   return { type: 'other', room };
 }

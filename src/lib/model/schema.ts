@@ -29,7 +29,9 @@ export const DOC_ROOTS = {
 
 /** Root names inside the workspace index Y.Doc. */
 export const INDEX_ROOTS = {
-  documents: 'documents'
+  documents: 'documents',
+  /** The workspace member list (src/lib/model/people.ts). */
+  members: 'members'
 } as const;
 
 export const DOCUMENT_KINDS = [

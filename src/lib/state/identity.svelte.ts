@@ -1,26 +1,41 @@
 import { normalizeName, parseIdentity, pickColor, type Identity } from '../model/identity.js';
+import { detectTimeZone, workingTimeError, type WorkingTime } from '../model/people.js';
 import { newDocumentId } from '../model/workspaceIndex.js';
 
 export const IDENTITY_KEY = 'driftwrite:identity';
 
-/** The display name and colour chosen on this device, remembered in localStorage. */
+/**
+ * The person using this device: a stable person id made here once, a display
+ * name, colour and working time, remembered in localStorage. The workspace
+ * member list mirrors it (AppState registers it in the index).
+ */
 export class IdentityState {
   current = $state<Identity | null>(null);
   /** A colour to offer before the user has picked one. */
   readonly suggestedColor: string;
+  /** The zone this device reports, offered as the default. */
+  readonly detectedZone: string;
 
   constructor(private readonly storage: Storage) {
-    this.current = parseIdentity(storage.getItem(IDENTITY_KEY));
+    this.detectedZone = detectTimeZone();
+    this.current = parseIdentity(storage.getItem(IDENTITY_KEY), this.detectedZone);
     this.suggestedColor = pickColor(Math.random() * 1000);
   }
 
-  save(name: string, color: string): Identity {
+  save(profile: { name: string; color: string } & WorkingTime): Identity {
     const identity: Identity = {
       userId: this.current?.userId ?? newDocumentId(),
-      name: normalizeName(name),
-      color
+      name: normalizeName(profile.name),
+      color: profile.color,
+      timeZone: profile.timeZone,
+      workStart: profile.workStart,
+      workEnd: profile.workEnd,
+      workDays: [...profile.workDays].sort((a, b) => a - b),
+      updatedAt: Date.now()
     };
     if (!identity.name) throw new Error('A display name is needed so others know who wrote what.');
+    const problem = workingTimeError(identity);
+    if (problem) throw new Error(problem);
     this.storage.setItem(IDENTITY_KEY, JSON.stringify(identity));
     this.current = identity;
     return identity;
