@@ -63,9 +63,9 @@ describe('addEntry / getEntry', () => {
       title: 'Q3 plan',
       kind: 'rfc',
       createdAt: 100,
-      createdBy: 'Ada',
+      createdBy: 'u-ada',
       updatedAt: 100,
-      updatedBy: 'Ada',
+      updatedBy: 'u-ada',
       deletedAt: null,
       deletedBy: null
     });
@@ -80,7 +80,7 @@ describe('addEntry / getEntry', () => {
     const index = new Y.Doc();
     add(index, 'd1', 1, 'First');
     expect(countUpdates(index, () => add(index, 'd1', 2, 'Second', bob))).toBe(0);
-    expect(getEntry(index, 'd1')).toMatchObject({ title: 'First', createdBy: 'Ada' });
+    expect(getEntry(index, 'd1')).toMatchObject({ title: 'First', createdBy: 'u-ada' });
   });
 
   it('returns null for an unknown id and for a value that is not an entry map', () => {
@@ -170,8 +170,8 @@ describe('renameEntry', () => {
     expect(getEntry(index, 'd1')).toMatchObject({
       title: 'New title',
       updatedAt: 7,
-      updatedBy: 'Bob',
-      createdBy: 'Ada',
+      updatedBy: 'u-bob',
+      createdBy: 'u-ada',
       createdAt: 1
     });
   });
@@ -197,7 +197,7 @@ describe('touchEntry', () => {
     touchEntry(index, 'd1', bob, 9);
     expect(getEntry(index, 'd1')).toMatchObject({
       updatedAt: 9,
-      updatedBy: 'Bob',
+      updatedBy: 'u-bob',
       title: 'Doc d1'
     });
   });
@@ -226,7 +226,7 @@ describe('deleteEntry / restoreEntry', () => {
     expect(getEntry(index, 'd1')).toMatchObject({
       title: 'Doc d1',
       deletedAt: 5,
-      deletedBy: 'Bob',
+      deletedBy: 'u-bob',
       updatedAt: 1
     });
     expect(getDocumentsMap(index).has('d1')).toBe(true);
@@ -242,7 +242,7 @@ describe('deleteEntry / restoreEntry', () => {
       deletedAt: null,
       deletedBy: null,
       updatedAt: 4,
-      updatedBy: 'Ada'
+      updatedBy: 'u-ada'
     });
     expect(ids(listEntries(index, 'live'))).toEqual(['d1', 'd2']);
     expect(listEntries(index, 'deleted')).toEqual([]);
@@ -263,7 +263,7 @@ describe('deleteEntry / restoreEntry', () => {
     renameEntry(b, 'd1', 'Renamed', bob, 3);
     syncBoth(a, b);
     for (const index of [a, b]) {
-      expect(getEntry(index, 'd1')).toMatchObject({ title: 'Renamed', deletedBy: 'Ada' });
+      expect(getEntry(index, 'd1')).toMatchObject({ title: 'Renamed', deletedBy: 'u-ada' });
     }
   });
 
@@ -284,7 +284,7 @@ describe('deleteEntry / restoreEntry', () => {
 });
 
 describe('syncEntryFromDoc', () => {
-  const meta = { title: 'From doc', kind: 'adr' as const, createdAt: 50, createdBy: 'Ada' };
+  const meta = { title: 'From doc', kind: 'adr' as const, createdAt: 50, createdBy: 'u-ada' };
 
   it('creates a missing entry from the document meta', () => {
     const index = new Y.Doc();
@@ -294,9 +294,9 @@ describe('syncEntryFromDoc', () => {
       title: 'From doc',
       kind: 'adr',
       createdAt: 50,
-      createdBy: 'Ada',
+      createdBy: 'u-ada',
       updatedAt: 50,
-      updatedBy: 'Ada',
+      updatedBy: 'u-ada',
       deletedAt: null,
       deletedBy: null
     });
@@ -311,9 +311,9 @@ describe('syncEntryFromDoc', () => {
       title: 'From doc',
       kind: 'adr',
       createdAt: 10,
-      createdBy: 'Bob',
+      createdBy: 'u-bob',
       updatedAt: 20,
-      updatedBy: 'Bob'
+      updatedBy: 'u-bob'
     });
   });
 
@@ -522,8 +522,8 @@ describe('concurrent renames', () => {
         // Bob". Which rename wins is Yjs's choice (by clientID), not the later
         // titleAt: isNewerTitle only arbitrates between index and document.
         expect([
-          { title: 'Title A', titleAt: 10, updatedAt: 10, updatedBy: 'Ada' },
-          { title: 'Title B', titleAt: 20, updatedAt: 20, updatedBy: 'Bob' }
+          { title: 'Title A', titleAt: 10, updatedAt: 10, updatedBy: 'u-ada' },
+          { title: 'Title B', titleAt: 20, updatedAt: 20, updatedBy: 'u-bob' }
         ]).toContainEqual({
           title: entryA?.title,
           titleAt: entryA?.titleAt,

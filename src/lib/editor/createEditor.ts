@@ -11,6 +11,8 @@ import type { Awareness } from 'y-protocols/awareness';
 import { getBody } from '../model/schema.js';
 import { schemaExtensions } from './schemaExtensions.js';
 import { pasteGuard, type PasteRefused } from './pasteGuard.js';
+import { CommentHighlights, type CommentHighlightsOptions } from './commentAnchors.js';
+import { Extension } from '@tiptap/core';
 
 export interface EditorUser {
   name: string;
@@ -24,6 +26,8 @@ export interface CreateEditorOptions {
   user: EditorUser;
   editable?: boolean;
   onPasteRefused?: (refusal: PasteRefused) => void;
+  /** Comment threads: highlights, and Ctrl/Cmd+Alt+M to comment on the selection. */
+  comments?: CommentHighlightsOptions & { onComment: () => void };
 }
 
 export function createEditor(options: CreateEditorOptions): Editor {
@@ -38,7 +42,16 @@ export function createEditor(options: CreateEditorOptions): Editor {
         user: options.user
       }),
       Placeholder.configure({ placeholder: 'Start writing…' }),
-      pasteGuard({ onRefused: options.onPasteRefused })
+      pasteGuard({ onRefused: options.onPasteRefused }),
+      ...(options.comments
+        ? [
+            CommentHighlights.configure({
+              onActivate: options.comments.onActivate,
+              onRanges: options.comments.onRanges
+            }),
+            commentShortcut(options.comments.onComment)
+          ]
+        : [])
     ],
     editorProps: {
       attributes: {
@@ -48,6 +61,20 @@ export function createEditor(options: CreateEditorOptions): Editor {
         'aria-multiline': 'true',
         spellcheck: 'true'
       }
+    }
+  });
+}
+
+function commentShortcut(onComment: () => void) {
+  return Extension.create({
+    name: 'commentShortcut',
+    addKeyboardShortcuts() {
+      return {
+        'Mod-Alt-m': () => {
+          onComment();
+          return true;
+        }
+      };
     }
   });
 }

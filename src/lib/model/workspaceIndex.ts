@@ -97,6 +97,15 @@ function defaultRandom(bytes: Uint8Array): Uint8Array {
   return globalThis.crypto.getRandomValues(bytes);
 }
 
+/**
+ * What "created by", "last edited by" and "deleted by" store: the person id,
+ * looked up in the member list when shown (people.ts displayName), so a
+ * rename shows everywhere. An author without an id is stored by name.
+ */
+export function personRef(author: Author): string {
+  return author.userId || author.name;
+}
+
 export function addEntry(
   index: Y.Doc,
   init: { id: string; title: string; kind: DocumentKind; author: Author; now: number }
@@ -109,9 +118,9 @@ export function addEntry(
     map.set('titleAt', init.now);
     map.set('kind', init.kind);
     map.set('createdAt', init.now);
-    map.set('createdBy', init.author.name);
+    map.set('createdBy', personRef(init.author));
     map.set('updatedAt', init.now);
-    map.set('updatedBy', init.author.name);
+    map.set('updatedBy', personRef(init.author));
     documents.set(init.id, map);
   });
 }
@@ -134,7 +143,7 @@ export function renameEntry(
     map.set('title', normalizeTitle(title));
     map.set('titleAt', now);
     map.set('updatedAt', now);
-    map.set('updatedBy', author.name);
+    map.set('updatedBy', personRef(author));
   });
 }
 
@@ -142,10 +151,10 @@ export function renameEntry(
 export function touchEntry(index: Y.Doc, id: string, author: Author, now: number): void {
   const map = getDocumentsMap(index).get(id);
   if (!(map instanceof Y.Map)) return;
-  if (map.get('updatedAt') === now && map.get('updatedBy') === author.name) return;
+  if (map.get('updatedAt') === now && map.get('updatedBy') === personRef(author)) return;
   index.transact(() => {
     map.set('updatedAt', now);
-    map.set('updatedBy', author.name);
+    map.set('updatedBy', personRef(author));
   });
 }
 
@@ -198,7 +207,7 @@ export function deleteEntry(index: Y.Doc, id: string, author: Author, now: numbe
   const map = entryMap(index, id);
   index.transact(() => {
     map.set('deletedAt', now);
-    map.set('deletedBy', author.name);
+    map.set('deletedBy', personRef(author));
   });
 }
 
@@ -208,6 +217,6 @@ export function restoreEntry(index: Y.Doc, id: string, author: Author, now: numb
     map.delete('deletedAt');
     map.delete('deletedBy');
     map.set('updatedAt', now);
-    map.set('updatedBy', author.name);
+    map.set('updatedBy', personRef(author));
   });
 }

@@ -7,6 +7,8 @@ import { SyncRegistry } from './syncRegistry.svelte.js';
 import { WorkspaceState } from './workspace.svelte.js';
 import { Toasts } from './toasts.svelte.js';
 import { Outbox } from './outbox.js';
+import { ThreadLibrary } from './threads.svelte.js';
+import type { Queue } from '../model/comments.js';
 
 /** Where the relay is: the same origin as the app unless configured otherwise. */
 export function relayUrl(location: Location): string {
@@ -25,6 +27,9 @@ export class AppState {
   readonly identity: IdentityState;
   readonly workspace: WorkspaceState;
   readonly outbox: Outbox;
+  readonly threads: ThreadLibrary;
+  /** My queue: asks waiting on the person of this device, and asks they made. */
+  readonly queue: Queue;
   online = $state(true);
   private readonly offOnline: () => void;
 
@@ -40,6 +45,18 @@ export class AppState {
       connectivity: this.connectivity,
       registry: this.registry
     });
+    this.threads = new ThreadLibrary({
+      workspace: this.workspace,
+      serverUrl: this.serverUrl,
+      connectivity: this.connectivity,
+      registry: this.registry
+    });
+    this.queue = $derived(
+      this.identity.current
+        ? this.threads.queueFor(this.identity.current.userId)
+        : { waitingOnMe: [], askedByMe: [] }
+    );
+    if (this.identity.current) this.workspace.register(this.identity.current);
     this.outbox = new Outbox({
       workspaceId: DEFAULT_WORKSPACE_ID,
       serverUrl: this.serverUrl,
@@ -50,7 +67,13 @@ export class AppState {
     });
   }
 
-  /** The name written into "last edited by"; empty until the user picks one. */
+  /** Saves the profile on this device and in the workspace member list. */
+  saveProfile(profile: Parameters<IdentityState['save']>[0]): void {
+    const identity = this.identity.save(profile);
+    this.workspace.register(identity);
+  }
+
+  /** The person written into "last edited by"; empty until the user picks one. */
   get author() {
     const identity = this.identity.current;
     return { userId: identity?.userId ?? '', name: identity?.name ?? '' };
@@ -59,6 +82,7 @@ export class AppState {
   destroy(): void {
     this.offOnline();
     this.outbox.destroy();
+    this.threads.destroy();
     this.workspace.destroy();
   }
 }

@@ -15,6 +15,14 @@ import {
   type IndexEntry
 } from '../model/workspaceIndex.js';
 import type { SyncRegistry } from './syncRegistry.svelte.js';
+import {
+  displayName,
+  getMembersMap,
+  listPeople,
+  upsertPerson,
+  type Person
+} from '../model/people.js';
+import type { Identity } from '../model/identity.js';
 
 export interface WorkspaceOptions {
   workspaceId: string;
@@ -31,6 +39,9 @@ export class WorkspaceState {
   entries = $state<IndexEntry[]>([]);
   deleted = $state<IndexEntry[]>([]);
   loaded = $state(false);
+  /** The workspace member list, by name. */
+  people = $state<Person[]>([]);
+  readonly peopleById = $derived(new Map(this.people.map((p) => [p.id, p])));
   /**
    * Documents created in this tab: their meta is written at once. Any other
    * document's meta is left to its author, so merely opening it writes nothing.
@@ -41,6 +52,8 @@ export class WorkspaceState {
   private readonly untrack: () => void;
   private destroyed = false;
   private readonly onChange = () => this.refresh();
+  private readonly onMembers = () => (this.people = listPeople(this.doc));
+  private pendingRegistration: Identity | null = null;
 
   constructor(options: WorkspaceOptions) {
     this.id = options.workspaceId;
@@ -50,11 +63,43 @@ export class WorkspaceState {
     });
     this.untrack = options.registry.track(this.session);
     getDocumentsMap(this.doc).observeDeep(this.onChange);
+    getMembersMap(this.doc).observe(this.onMembers);
     void this.session.whenLoaded.then(() => {
       if (this.destroyed) return;
       this.loaded = true;
       this.refresh();
+      this.onMembers();
+      if (this.pendingRegistration) this.register(this.pendingRegistration);
     });
+  }
+
+  /**
+   * Puts this device's person in the member list (or updates it), once the
+   * list stored on the device has been read, so a profile saved on another
+   * device later is not overwritten by an older one.
+   */
+  register(identity: Identity): void {
+    if (this.destroyed) return;
+    if (!this.loaded) {
+      this.pendingRegistration = identity;
+      return;
+    }
+    this.pendingRegistration = null;
+    upsertPerson(this.doc, {
+      id: identity.userId,
+      name: identity.name,
+      color: identity.color,
+      timeZone: identity.timeZone,
+      workStart: identity.workStart,
+      workEnd: identity.workEnd,
+      workDays: identity.workDays,
+      updatedAt: identity.updatedAt
+    });
+  }
+
+  /** The name to show for a stored person id (or a legacy display name). */
+  nameOf(idOrName: string): string {
+    return displayName(this.peopleById, idOrName);
   }
 
   entry(id: string): IndexEntry | null {
@@ -83,6 +128,7 @@ export class WorkspaceState {
   destroy(): void {
     this.destroyed = true;
     getDocumentsMap(this.doc).unobserveDeep(this.onChange);
+    getMembersMap(this.doc).unobserve(this.onMembers);
     this.untrack();
     this.session.destroy();
     this.doc.destroy();

@@ -1,0 +1,137 @@
+import type * as Y from 'yjs';
+import {
+  addReply,
+  createThread,
+  deleteComment,
+  editComment,
+  setResolved,
+  toggleReaction,
+  writeOutcome,
+  type Thread
+} from '../model/comments.js';
+import { makeAsk, type AskInput } from '../model/asks.js';
+import { newDocumentId } from '../model/workspaceIndex.js';
+import type { Identity } from '../model/identity.js';
+import type { AnchorRange, EncodedAnchor } from '../editor/commentAnchors.js';
+import type { ThreadLibrary } from './threads.svelte.js';
+import type { WorkspaceState } from './workspace.svelte.js';
+
+/**
+ * The comment threads of the open document: the list, which one is focused,
+ * where each passage is in the editor, and the actions of review. Writes go
+ * to the document's comments room only; the body is never touched.
+ */
+export class DocumentThreads {
+  readonly documentId: string;
+  readonly doc: Y.Doc;
+  /** The thread focused in the margin and highlighted in the text. */
+  active = $state<string | null>(null);
+  /** Where each thread's passage is now (null: detached), from the editor. */
+  ranges = $state<ReadonlyMap<string, AnchorRange>>(new Map());
+  /** The editor has placed the anchors at least once. */
+  placed = $state(false);
+  /** Asks the editor to select and show a thread's passage (bumped per request). */
+  passageRequest = $state<{ threadId: string; n: number } | null>(null);
+  /** The passage a new comment is being written for. */
+  draft = $state<EncodedAnchor | null>(null);
+  readonly threads: Thread[];
+  private readonly workspace: WorkspaceState;
+  private readonly me: () => Identity;
+
+  constructor(library: ThreadLibrary, workspace: WorkspaceState, id: string, me: () => Identity) {
+    this.documentId = id;
+    this.workspace = workspace;
+    this.me = me;
+    this.doc = library.room(id).doc;
+    this.threads = $derived(library.threads.get(id) ?? []);
+  }
+
+  isDetached(threadId: string): boolean {
+    return this.placed && !this.ranges.get(threadId);
+  }
+
+  setRanges(ranges: ReadonlyMap<string, AnchorRange>): void {
+    this.ranges = new Map(ranges);
+    this.placed = true;
+  }
+
+  showPassage(threadId: string): void {
+    this.active = threadId;
+    this.passageRequest = { threadId, n: (this.passageRequest?.n ?? 0) + 1 };
+  }
+
+  startDraft(anchor: EncodedAnchor): void {
+    this.draft = anchor;
+    this.active = null;
+  }
+
+  cancelDraft(): void {
+    this.draft = null;
+  }
+
+  /** Starts the thread for the draft passage; returns its id. Throws CommentError. */
+  create(text: string, ask: AskInput | null): string {
+    const draft = this.draft;
+    const now = Date.now();
+    const threadId = newDocumentId();
+    createThread(this.doc, {
+      threadId,
+      commentId: newDocumentId(),
+      anchorStart: draft?.anchorStart ?? new Uint8Array(),
+      anchorEnd: draft?.anchorEnd ?? new Uint8Array(),
+      quote: draft?.quote ?? '',
+      author: this.me().userId,
+      text,
+      ask: ask ? this.ask(ask, now) : null,
+      now
+    });
+    this.draft = null;
+    this.active = threadId;
+    return threadId;
+  }
+
+  reply(threadId: string, text: string, ask: AskInput | null): void {
+    const now = Date.now();
+    addReply(this.doc, threadId, {
+      commentId: newDocumentId(),
+      author: this.me().userId,
+      text,
+      ask: ask ? this.ask(ask, now) : null,
+      now
+    });
+  }
+
+  writeOutcome(threadId: string, text: string): void {
+    writeOutcome(this.doc, threadId, {
+      commentId: newDocumentId(),
+      author: this.me().userId,
+      text,
+      now: Date.now()
+    });
+  }
+
+  edit(threadId: string, commentId: string, text: string): void {
+    editComment(this.doc, threadId, commentId, this.me().userId, text, Date.now());
+  }
+
+  remove(threadId: string, commentId: string): void {
+    deleteComment(this.doc, threadId, commentId, this.me().userId, Date.now());
+  }
+
+  react(threadId: string, commentId: string, emoji: string): void {
+    toggleReaction(this.doc, threadId, commentId, this.me().userId, emoji, Date.now());
+  }
+
+  setResolved(threadId: string, resolved: boolean): void {
+    setResolved(this.doc, threadId, resolved, this.me().userId, Date.now());
+  }
+
+  private ask(input: AskInput, now: number) {
+    const me = this.me();
+    return makeAsk(input, {
+      now,
+      askerZone: me.timeZone,
+      workingTimeOf: (id) => this.workspace.peopleById.get(id) ?? null
+    });
+  }
+}

@@ -1,0 +1,117 @@
+import * as Y from 'yjs';
+import { SvelteMap } from 'svelte/reactivity';
+import { DocSession } from '../sync/DocSession.js';
+import type { Connectivity } from '../sync/connectivity.js';
+import { commentsRoom } from '../model/rooms.js';
+import {
+  buildQueue,
+  getThreadsMap,
+  readThreads,
+  type Queue,
+  type Thread
+} from '../model/comments.js';
+import { getDocumentsMap } from '../model/workspaceIndex.js';
+import type { WorkspaceState } from './workspace.svelte.js';
+import type { SyncRegistry } from './syncRegistry.svelte.js';
+
+export interface ThreadLibraryOptions {
+  workspace: WorkspaceState;
+  serverUrl: string;
+  connectivity: Connectivity;
+  registry: SyncRegistry;
+}
+
+interface Room {
+  doc: Y.Doc;
+  session: DocSession;
+  stop: () => void;
+}
+
+/**
+ * The comment threads of every document in the workspace, without their
+ * bodies: one comments room per document, kept on this device and synced in
+ * the background, so My queue and the list's counts work offline and a
+ * reviewer on a plane sees the asks that reached the device before take-off.
+ *
+ * An open document borrows its room from here (`room`), so a tab holds one
+ * copy of each thread list.
+ */
+export class ThreadLibrary {
+  /** Threads per document id, for documents whose room has been read. */
+  readonly threads = new SvelteMap<string, Thread[]>();
+  /** A clock for deadlines: "due in 3 h" and "overdue" move with it. */
+  now = $state(Date.now());
+
+  private readonly rooms = new Map<string, Room>();
+  private readonly workspace: WorkspaceState;
+  private readonly timer: ReturnType<typeof setInterval>;
+  private destroyed = false;
+  private readonly onIndex = () => this.reconcile();
+
+  constructor(private readonly options: ThreadLibraryOptions) {
+    this.workspace = options.workspace;
+    getDocumentsMap(this.workspace.doc).observe(this.onIndex);
+    void this.workspace.session.whenLoaded.then(() => this.reconcile());
+    // Countdowns are shown to the minute at best; 30 s keeps them honest.
+    this.timer = setInterval(() => (this.now = Date.now()), 30_000);
+  }
+
+  /** The queue of one person across every document on this device. */
+  queueFor(person: string): Queue {
+    const documents = [...this.threads]
+      .filter(([id]) => {
+        const entry = this.workspace.entry(id);
+        return entry !== null && entry.deletedAt === null;
+      })
+      .map(([documentId, threads]) => ({ documentId, threads }));
+    return buildQueue(documents, person, this.now);
+  }
+
+  /** The comments room of one document, opened now if it was not yet. */
+  room(documentId: string): { doc: Y.Doc; session: DocSession } {
+    return this.open(documentId);
+  }
+
+  /** Keeps a room open for every listed document (trashed ones too: they can be restored). */
+  private reconcile(): void {
+    if (this.destroyed) return;
+    getDocumentsMap(this.workspace.doc).forEach((_entry, id) => this.open(id));
+  }
+
+  private open(documentId: string): Room {
+    const existing = this.rooms.get(documentId);
+    if (existing) return existing;
+    const doc = new Y.Doc();
+    const session = new DocSession(commentsRoom(this.workspace.id, documentId), doc, {
+      serverUrl: this.options.serverUrl,
+      connectivity: this.options.connectivity
+    });
+    const untrack = this.options.registry.track(session);
+    const read = () => {
+      if (!this.destroyed) this.threads.set(documentId, readThreads(doc));
+    };
+    const threadsMap = getThreadsMap(doc);
+    threadsMap.observeDeep(read);
+    void session.whenLoaded.then(read);
+    const room: Room = {
+      doc,
+      session,
+      stop: () => {
+        threadsMap.unobserveDeep(read);
+        untrack();
+        session.destroy();
+        doc.destroy();
+      }
+    };
+    this.rooms.set(documentId, room);
+    return room;
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    clearInterval(this.timer);
+    getDocumentsMap(this.workspace.doc).unobserve(this.onIndex);
+    for (const room of this.rooms.values()) room.stop();
+    this.rooms.clear();
+  }
+}
