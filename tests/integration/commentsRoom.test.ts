@@ -216,9 +216,7 @@ describe('comments room', () => {
       () => {
         const start = resolveEnd(thread.get('anchorStart'), bodyRoom.doc);
         const end = resolveEnd(thread.get('anchorEnd'), bodyRoom.doc);
-        return start && end && start.type === end.type && start.index === end.index
-          ? start
-          : null;
+        return start && end && start.type === end.type && start.index === end.index ? start : null;
       },
       { message: 'both ends to resolve to the same place' }
     );

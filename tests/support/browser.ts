@@ -39,11 +39,13 @@ export interface Person {
   userId: string;
   name: string;
   color: string;
+  /** The person's IANA zone; the browser is set to it too (default: the machine's). */
+  timeZone?: string;
 }
 
 /** A browser context for one person, their identity already picked. */
 export async function newPersonContext(browser: Browser, person: Person): Promise<BrowserContext> {
-  const context = await browser.newContext();
+  const context = await browser.newContext(person.timeZone ? { timezoneId: person.timeZone } : {});
   await context.addInitScript((identity) => {
     if (!localStorage.getItem('driftwrite:identity')) {
       localStorage.setItem('driftwrite:identity', JSON.stringify(identity));

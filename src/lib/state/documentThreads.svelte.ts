@@ -31,7 +31,7 @@ export class DocumentThreads {
   /** The editor has placed the anchors at least once. */
   placed = $state(false);
   /** Asks the editor to select and show a thread's passage (bumped per request). */
-  passageRequest = $state<{ threadId: string; n: number } | null>(null);
+  passageRequest = $state<{ threadId: string; n: number; focusText: boolean } | null>(null);
   /** The passage a new comment is being written for. */
   draft = $state<EncodedAnchor | null>(null);
   readonly threads: Thread[];
@@ -55,9 +55,14 @@ export class DocumentThreads {
     this.placed = true;
   }
 
-  showPassage(threadId: string): void {
+  /**
+   * Selects a thread's passage and scrolls it into view; `focusText` moves the
+   * keyboard focus into the text too (from the thread's quote button), while
+   * opening from My queue leaves it on the thread.
+   */
+  showPassage(threadId: string, focusText = true): void {
     this.active = threadId;
-    this.passageRequest = { threadId, n: (this.passageRequest?.n ?? 0) + 1 };
+    this.passageRequest = { threadId, n: (this.passageRequest?.n ?? 0) + 1, focusText };
   }
 
   startDraft(anchor: EncodedAnchor): void {
