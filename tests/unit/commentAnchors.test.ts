@@ -6,7 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { getSchema } from '@tiptap/core';
-import { initProseMirrorDoc, prosemirrorJSONToYXmlFragment, ySyncPluginKey } from '@tiptap/y-tiptap';
+import {
+  initProseMirrorDoc,
+  prosemirrorJSONToYXmlFragment,
+  ySyncPluginKey
+} from '@tiptap/y-tiptap';
 import { schemaExtensions } from '../../src/lib/editor/schemaExtensions.js';
 import {
   anchorFromRange,
@@ -174,7 +178,7 @@ describe('anchors between devices', () => {
 
     textRun(a.body).insert(0, 'A: ');
     textRun(bBody).insert(6, 'very ');
-    textRun(bBody).insert(15, ' and');
+    textRun(bBody).insert(16, ' and');
     Y.applyUpdate(b.ydoc, Y.encodeStateAsUpdate(a.ydoc, Y.encodeStateVector(b.ydoc)));
     Y.applyUpdate(a.ydoc, Y.encodeStateAsUpdate(b.ydoc, Y.encodeStateVector(a.ydoc)));
 

@@ -101,7 +101,12 @@ describe('creating threads and replies', () => {
         editedAt: null,
         deletedAt: null,
         outcome: false,
-        ask: { assignees: ['bo', 'cy'], replyBy: T0 + DAY, preset: '24h', askerZone: 'Europe/Berlin' },
+        ask: {
+          assignees: ['bo', 'cy'],
+          replyBy: T0 + DAY,
+          preset: '24h',
+          askerZone: 'Europe/Berlin'
+        },
         reactions: []
       }
     ]);

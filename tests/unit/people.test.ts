@@ -161,7 +161,12 @@ describe('readWorkingTime', () => {
       })
     ).toEqual(defaultWorkingTime('Asia/Kolkata'));
     expect(
-      readWorkingTime({ timeZone: 'Asia/Kolkata', workStart: '09:00', workEnd: '17:00', workDays: [] })
+      readWorkingTime({
+        timeZone: 'Asia/Kolkata',
+        workStart: '09:00',
+        workEnd: '17:00',
+        workDays: []
+      })
     ).toEqual(defaultWorkingTime('Asia/Kolkata'));
   });
 

@@ -114,9 +114,9 @@ describe('presets in the asked person’s zone', () => {
       'Wed 2026-06-10 17:00'
     );
     // 14:00 UTC is 07:00 in Los Angeles: before hours, so the end of that day.
-    expect(
-      wall(replyByFor('4h', now, person('America/Los_Angeles')), 'America/Los_Angeles')
-    ).toBe('Tue 2026-06-09 17:00');
+    expect(wall(replyByFor('4h', now, person('America/Los_Angeles')), 'America/Los_Angeles')).toBe(
+      'Tue 2026-06-09 17:00'
+    );
   });
 });
 

@@ -36,7 +36,7 @@ export const COMMENTS_ROOTS = {
 /** A comment is a note, not an essay: longer text belongs in the document. */
 export const MAX_COMMENT_LENGTH = 10_000;
 /** DOMAIN.md: more than three back-and-forths without resolution → talk instead. */
-export const ESCALATE_AFTER_EXCHANGES = 4;
+export const ESCALATE_AFTER_EXCHANGES = 3;
 export const REACTIONS = ['👍', '👀', '🎉', '❤️', '😕', '✅'] as const;
 export type Reaction = (typeof REACTIONS)[number];
 
