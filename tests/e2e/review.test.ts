@@ -99,7 +99,8 @@ describe('review with asks, offline, in real Chromium', () => {
     await press(pageA, 'ArrowLeft');
     await press(pageA, 'Shift+ArrowLeft', 17);
     await waitFor(
-      async () => (await pageA.evaluate(() => String(window.getSelection()))) === '40k for the relay',
+      async () =>
+        (await pageA.evaluate(() => String(window.getSelection()))) === '40k for the relay',
       { message: 'the passage selected' }
     );
     await pageA.keyboard.press('Control+Alt+m');

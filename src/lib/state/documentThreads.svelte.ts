@@ -27,6 +27,7 @@ export class DocumentThreads {
   /** The thread focused in the margin and highlighted in the text. */
   active = $state<string | null>(null);
   /** Where each thread's passage is now (null: detached), from the editor. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- replaced whole, never mutated
   ranges = $state<ReadonlyMap<string, AnchorRange>>(new Map());
   /** The editor has placed the anchors at least once. */
   placed = $state(false);
@@ -51,6 +52,7 @@ export class DocumentThreads {
   }
 
   setRanges(ranges: ReadonlyMap<string, AnchorRange>): void {
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- replaced whole, never mutated
     this.ranges = new Map(ranges);
     this.placed = true;
   }

@@ -42,6 +42,7 @@ export class ThreadLibrary {
   /** A clock for deadlines: "due in 3 h" and "overdue" move with it. */
   now = $state(Date.now());
 
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
   private readonly rooms = new Map<string, Room>();
   private readonly workspace: WorkspaceState;
   private readonly timer: ReturnType<typeof setInterval>;

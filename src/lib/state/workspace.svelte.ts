@@ -41,6 +41,7 @@ export class WorkspaceState {
   loaded = $state(false);
   /** The workspace member list, by name. */
   people = $state<Person[]>([]);
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- derived anew, never mutated
   readonly peopleById = $derived(new Map(this.people.map((p) => [p.id, p])));
   /**
    * Documents created in this tab: their meta is written at once. Any other
