@@ -29,6 +29,12 @@ export class DocumentThreads {
   /** Where each thread's passage is now (null: detached), from the editor. */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- replaced whole, never mutated
   ranges = $state<ReadonlyMap<string, AnchorRange>>(new Map());
+  /**
+   * Where each passage starts on the page (document coordinates, px), for
+   * cards laid out beside their passage in the margin.
+   */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- replaced whole, never mutated
+  tops = $state<ReadonlyMap<string, number>>(new Map());
   /** The editor has placed the anchors at least once. */
   placed = $state(false);
   /** Asks the editor to select and show a thread's passage (bumped per request). */
@@ -48,7 +54,12 @@ export class DocumentThreads {
   }
 
   isDetached(threadId: string): boolean {
-    return this.placed && !this.ranges.get(threadId);
+    // A thread the editor has not placed yet (it just arrived) is not detached.
+    return this.placed && this.ranges.has(threadId) && !this.ranges.get(threadId);
+  }
+
+  setTops(tops: ReadonlyMap<string, number>): void {
+    this.tops = tops;
   }
 
   setRanges(ranges: ReadonlyMap<string, AnchorRange>): void {
@@ -67,8 +78,12 @@ export class DocumentThreads {
     this.passageRequest = { threadId, n: (this.passageRequest?.n ?? 0) + 1, focusText };
   }
 
-  startDraft(anchor: EncodedAnchor): void {
+  /** Where the draft's passage starts on the page (document coordinates), if known. */
+  draftTop = $state<number | null>(null);
+
+  startDraft(anchor: EncodedAnchor, top: number | null = null): void {
     this.draft = anchor;
+    this.draftTop = top;
     this.active = null;
   }
 
