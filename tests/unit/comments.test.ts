@@ -209,7 +209,14 @@ describe('thread status', () => {
     start(doc, { ask: ask(['bo', 'cy'], T0 + DAY) });
     expect(threadStatus(thread(doc), T0 + HOUR)).toBe('open');
     expect(pendingAsks(thread(doc))).toEqual([
-      { commentId: 'c1', asker: 'ana', waitingOn: ['bo', 'cy'], replyBy: T0 + DAY, askedAt: T0 }
+      {
+        commentId: 'c1',
+        kind: 'answer',
+        asker: 'ana',
+        waitingOn: ['bo', 'cy'],
+        replyBy: T0 + DAY,
+        askedAt: T0
+      }
     ]);
     reply(doc, 'bo');
     expect(threadStatus(thread(doc), T0 + HOUR)).toBe('open');
@@ -475,6 +482,8 @@ describe('the queue', () => {
     ]);
     expect(queue.waitingOnMe[2]).toEqual({
       documentId: 'doc1',
+      kind: 'answer',
+      purpose: 'passage',
       threadId: 'soon',
       commentId: 'c1',
       asker: 'ana',

@@ -49,9 +49,17 @@ export const REACTION_NAMES: Record<Reaction, string> = {
   '✅': 'done'
 };
 
+/**
+ * What an ask wants: an answer (a reply), or only that the person reads the
+ * thread ("to read": a reply or a reaction to the ask counts).
+ */
+export type AskKind = 'answer' | 'read';
+
 export interface Ask {
   /** Person ids who must answer. */
   assignees: string[];
+  /** Absent means 'answer'. */
+  kind?: AskKind;
   /** UTC instant (ms). */
   replyBy: number;
   preset: ReplyByPreset;
@@ -78,8 +86,17 @@ export interface Resolution {
   by: string;
 }
 
+/**
+ * Why a thread exists: a comment on a passage, or one about the whole
+ * document that the app starts for its lifecycle (a review's asks, the
+ * decision for the Informed, a retro action for its owner).
+ */
+export const THREAD_PURPOSES = ['passage', 'review', 'decision', 'action'] as const;
+export type ThreadPurpose = (typeof THREAD_PURPOSES)[number];
+
 export interface Thread {
   id: string;
+  purpose: ThreadPurpose;
   anchorStart: Uint8Array | null;
   anchorEnd: Uint8Array | null;
   quote: string;
@@ -112,6 +129,7 @@ function readAsk(raw: unknown): Ask | null {
   if (assignees.length === 0 || typeof value.replyBy !== 'number') return null;
   return {
     assignees,
+    ...(value.kind === 'read' ? { kind: 'read' as const } : {}),
     replyBy: value.replyBy,
     preset: isReplyByPreset(value.preset) ? value.preset : 'custom',
     askerZone: stringOr(value.askerZone, 'UTC')
@@ -175,8 +193,12 @@ function readThreadMap(id: string, map: ThreadMap): Thread {
   }
   const start = map.get('anchorStart');
   const end = map.get('anchorEnd');
+  const purpose = map.get('purpose');
   return {
     id,
+    purpose: (THREAD_PURPOSES as readonly unknown[]).includes(purpose)
+      ? (purpose as ThreadPurpose)
+      : 'passage',
     anchorStart: start instanceof Uint8Array ? start : null,
     anchorEnd: end instanceof Uint8Array ? end : null,
     quote: stringOr(map.get('quote'), ''),
@@ -227,6 +249,14 @@ export function validateAsk(ask: Ask, now: number): Ask {
   if (ask.replyBy <= now)
     throw new CommentError('The reply-by time has already passed: pick one in the future.');
   return { ...ask, assignees };
+}
+
+/** Finds the open thread of a purpose (the review, the decision) if there is one. */
+export function openThreadOf(threads: readonly Thread[], purpose: ThreadPurpose): Thread | null {
+  for (let i = threads.length - 1; i >= 0; i--) {
+    if (threads[i].purpose === purpose && !isResolved(threads[i])) return threads[i];
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------- writing
@@ -295,6 +325,42 @@ export function createThread(doc: Y.Doc, init: NewThread): void {
     map.set('anchorStart', init.anchorStart);
     map.set('anchorEnd', init.anchorEnd);
     map.set('quote', init.quote);
+    map.set('createdAt', init.now);
+    map.set('createdBy', init.author);
+    const comments = new Y.Array<CommentMap>();
+    comments.push([
+      newCommentMap({ id: init.commentId, author: init.author, text, now: init.now, ask })
+    ]);
+    map.set('comments', comments);
+    threads.set(init.threadId, map);
+  });
+}
+
+/**
+ * Starts a thread about the whole document (no passage): `title` stands where
+ * a passage's quote would. Used by the lifecycle (reviews, decisions, actions).
+ */
+export function createDocumentThread(
+  doc: Y.Doc,
+  init: {
+    threadId: string;
+    commentId: string;
+    purpose: Exclude<ThreadPurpose, 'passage'>;
+    title: string;
+    author: string;
+    text: string;
+    ask?: Ask | null;
+    now: number;
+  }
+): void {
+  const text = validateText(init.text);
+  const ask = init.ask ? validateAsk(init.ask, init.now) : null;
+  const threads = getThreadsMap(doc);
+  if (threads.has(init.threadId)) throw new CommentError('That thread already exists.');
+  doc.transact(() => {
+    const map = new Y.Map<unknown>();
+    map.set('purpose', init.purpose);
+    map.set('quote', init.title);
     map.set('createdAt', init.now);
     map.set('createdBy', init.author);
     const comments = new Y.Array<CommentMap>();
@@ -425,6 +491,7 @@ export function isResolved(thread: Thread): boolean {
 
 export interface PendingAsk {
   commentId: string;
+  kind: AskKind;
   asker: string;
   /** Asked people who have not replied since. */
   waitingOn: string[];
@@ -443,12 +510,17 @@ export function pendingAsks(thread: Thread): PendingAsk[] {
   thread.comments.forEach((comment, i) => {
     if (!comment.ask || comment.deletedAt !== null) return;
     const later = thread.comments.slice(i + 1).filter((c) => c.deletedAt === null);
+    const read = comment.ask.kind === 'read';
     const waitingOn = comment.ask.assignees.filter(
-      (person) => !later.some((c) => c.author === person)
+      (person) =>
+        !later.some((c) => c.author === person) &&
+        // A "to read" ask is settled by a reaction too.
+        !(read && comment.reactions.some((r) => r.people.includes(person)))
     );
     if (waitingOn.length > 0) {
       pending.push({
         commentId: comment.id,
+        kind: read ? 'read' : 'answer',
         asker: comment.author,
         waitingOn,
         replyBy: comment.ask.replyBy,
@@ -514,6 +586,8 @@ export interface QueueEntry {
   documentId: string;
   threadId: string;
   commentId: string;
+  kind: AskKind;
+  purpose: ThreadPurpose;
   asker: string;
   waitingOn: string[];
   replyBy: number;
@@ -555,6 +629,8 @@ export function buildQueue(
           documentId,
           threadId: thread.id,
           commentId: ask.commentId,
+          kind: ask.kind,
+          purpose: thread.purpose,
           asker: ask.asker,
           waitingOn: ask.waitingOn,
           replyBy: ask.replyBy,

@@ -19,9 +19,11 @@ import {
   normalizeTitle,
   numberOr,
   stringOr,
+  cutToCodePoints,
   type Author,
   type DocumentKind
 } from './schema.js';
+import { isStatus, type Status } from './lifecycle.js';
 
 export interface IndexEntry {
   id: string;
@@ -34,6 +36,22 @@ export interface IndexEntry {
   updatedBy: string;
   deletedAt: number | null;
   deletedBy: string | null;
+  /** Mirrors of the document's fields, so the list can filter without loading it. */
+  status: Status;
+  tldr: string;
+  reviewClosesAt: number | null;
+  adrNumber: number | null;
+  /** Person ids named in the document's fields (DACI, reviewers, team, hand-off). */
+  people: string[];
+}
+
+/** What the list mirrors of a document's fields. */
+export interface EntrySummary {
+  status: Status;
+  tldr: string;
+  reviewClosesAt: number | null;
+  adrNumber: number | null;
+  people: string[];
 }
 
 type EntryMap = Y.Map<unknown>;
@@ -46,6 +64,10 @@ function readEntry(id: string, map: EntryMap): IndexEntry {
   const kind = map.get('kind');
   const deletedAt = map.get('deletedAt');
   const deletedBy = map.get('deletedBy');
+  const status = map.get('status');
+  const reviewClosesAt = map.get('reviewClosesAt');
+  const adrNumber = map.get('adrNumber');
+  const people = map.get('people');
   return {
     id,
     title: stringOr(map.get('title'), ''),
@@ -56,8 +78,43 @@ function readEntry(id: string, map: EntryMap): IndexEntry {
     updatedAt: numberOr(map.get('updatedAt'), 0),
     updatedBy: stringOr(map.get('updatedBy'), ''),
     deletedAt: typeof deletedAt === 'number' ? deletedAt : null,
-    deletedBy: typeof deletedBy === 'string' ? deletedBy : null
+    deletedBy: typeof deletedBy === 'string' ? deletedBy : null,
+    status: isStatus(status) ? status : 'draft',
+    tldr: stringOr(map.get('tldr'), ''),
+    reviewClosesAt: typeof reviewClosesAt === 'number' ? reviewClosesAt : null,
+    adrNumber: typeof adrNumber === 'number' ? adrNumber : null,
+    people: Array.isArray(people) ? people.filter((p): p is string => typeof p === 'string') : []
   };
+}
+
+/** The TL;DR the list shows is cut here: it is a summary of a summary. */
+export const MAX_LIST_TLDR = 280;
+
+/**
+ * Copies a document's field summary into its entry; writes only what
+ * changed, so an open document does not write to the index on every keystroke
+ * of its body.
+ */
+export function syncEntrySummary(index: Y.Doc, id: string, summary: EntrySummary): void {
+  const map = getDocumentsMap(index).get(id);
+  if (!(map instanceof Y.Map)) return;
+  const tldr = cutToCodePoints(summary.tldr.replace(/\s+/g, ' ').trim(), MAX_LIST_TLDR);
+  const people = [...new Set(summary.people)].sort();
+  const current = readEntry(id, map);
+  const changes: [string, unknown][] = [];
+  if (current.status !== summary.status) changes.push(['status', summary.status]);
+  if (current.tldr !== tldr) changes.push(['tldr', tldr]);
+  if (current.reviewClosesAt !== summary.reviewClosesAt)
+    changes.push(['reviewClosesAt', summary.reviewClosesAt]);
+  if (current.adrNumber !== summary.adrNumber) changes.push(['adrNumber', summary.adrNumber]);
+  if (current.people.join() !== people.join()) changes.push(['people', people]);
+  if (changes.length === 0) return;
+  index.transact(() => {
+    for (const [key, value] of changes) {
+      if (value === null) map.delete(key);
+      else map.set(key, value);
+    }
+  });
 }
 
 export function getEntry(index: Y.Doc, id: string): IndexEntry | null {
