@@ -3,9 +3,13 @@
  * A benchmark, not a test: it only stops on a broken setup, never on a slow
  * figure.
  *
- * Environment (all optional): BENCH_PARTS=A,B,C; BENCH_DOCS, BENCH_WORDS_PER_DOC,
+ * Environment (all optional): BENCH_PARTS=A,B,C,D; BENCH_DOCS, BENCH_WORDS_PER_DOC,
  * BENCH_IDLE_UNLOAD_MS (A); BENCH_OFFLINE_EDITS, BENCH_ROUNDS (B);
- * BENCH_PAGE_WORDS, BENCH_RELOADS, BENCH_BUILD=auto|always|never (C).
+ * BENCH_PAGE_WORDS, BENCH_RELOADS (C); BENCH_BUILD=auto|always|never (C, D);
+ * D, comment threads: BENCH_COMMENT_WORDS (50000), BENCH_COMMENT_THREADS (500),
+ * BENCH_COMMENT_REPLIES (2000), BENCH_COMMENT_RELOADS (5), BENCH_KEYSTROKES
+ * (200), BENCH_QUEUE_DOCS (200), BENCH_QUEUE_THREADS (3 per document),
+ * BENCH_QUEUE_RELOADS (5).
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -14,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { runPartA } from './partA.js';
 import { runPartB } from './partB.js';
 import { runPartC } from './partC.js';
+import { runPartD } from './partD.js';
 import { fmtBytes, fmtMs, ROOT, TRACES_DIR, type Row } from './util.js';
 
 // Heap figures need explicit collections; re-run ourselves with the flag
@@ -33,6 +38,10 @@ const parts: Record<string, { title: string; run: () => Promise<Row[]> }> = {
   C: {
     title: 'page load of a 50,000-word document from IndexedDB',
     run: runPartC
+  },
+  D: {
+    title: 'comment threads: open, typing and My queue offline',
+    run: runPartD
   }
 };
 
@@ -68,7 +77,7 @@ function printTable(rows: Row[]): void {
 }
 
 async function main(): Promise<void> {
-  const selected = (process.env.BENCH_PARTS ?? 'A,B,C')
+  const selected = (process.env.BENCH_PARTS ?? 'A,B,C,D')
     .split(',')
     .map((p) => p.trim().toUpperCase())
     .filter((p) => p in parts);
