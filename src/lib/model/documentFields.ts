@@ -152,9 +152,9 @@ export function addOption(doc: Y.Doc, id: string, option: OptionValues): void {
   for (const key of ['reach', 'impact', 'confidence', 'effort'] as const) {
     if (option[key] !== undefined) values[key] = option[key] as number;
   }
-  const partial = Object.keys(values).length > 0;
-  if (partial && Object.keys(values).length === 4) {
-    const error = riceError(values);
+  // Each given input is checked on its own: an option can be scored later.
+  for (const [key, value] of Object.entries(values)) {
+    const error = riceInputError(key as 'reach' | 'impact' | 'confidence' | 'effort', value);
     if (error) throw new FieldError(error);
   }
   addListItem(doc, 'options', {
@@ -286,14 +286,12 @@ export function writeFields(
       problems.push(`${def.label}: “${String(value)}” is not one of its choices`);
     if (def.type === 'options' && Array.isArray(value)) {
       for (const option of value as Partial<OptionValues>[]) {
-        const rice = {
-          reach: option.reach,
-          impact: option.impact,
-          confidence: option.confidence,
-          effort: option.effort
-        };
-        if (Object.values(rice).some((v) => v !== undefined && v !== null)) {
-          const error = riceError(rice as Record<string, number>);
+        // Each given input on its own: an option can be scored later.
+        for (const key of ['reach', 'impact', 'confidence', 'effort'] as const) {
+          const input = option[key];
+          if (input === undefined || input === null) continue;
+          const error =
+            typeof input === 'number' ? riceInputError(key, input) : `${key} must be a number`;
           if (error) problems.push(`Option “${option.title ?? ''}”: ${error}`);
         }
       }

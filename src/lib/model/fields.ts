@@ -168,12 +168,15 @@ export function readList(doc: Y.Doc, name: string): ListItem[] {
     const id = map.get('id');
     if (typeof id !== 'string' || map.get('removedAt') !== undefined) continue;
     const item: ListItem = { id };
-    map.forEach((value, key) => {
-      if (key === 'id') return;
+    // Keys in sorted order: Y.Map iterates in the order this device received
+    // them, and every device must read (and export) the same value.
+    for (const key of [...map.keys()].sort()) {
+      const value = map.get(key);
+      if (key === 'id') continue;
       if (value instanceof Y.Text) item[key] = value.toString();
       else if (typeof value === 'string' || typeof value === 'number') item[key] = value;
       else if (value === null) item[key] = null;
-    });
+    }
     items.push(item);
   }
   return items;

@@ -59,15 +59,22 @@ export function minutesOf(time: string): number {
   return Number(match[1]) * 60 + Number(match[2]);
 }
 
+const knownZones = new Map<string, boolean>();
+
 /** Whether the platform knows this IANA zone (Intl throws a RangeError otherwise). */
 export function isTimeZone(value: unknown): value is string {
   if (typeof value !== 'string' || !value) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return true;
-  } catch {
-    return false;
+  let known = knownZones.get(value);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+      known = true;
+    } catch {
+      known = false;
+    }
+    knownZones.set(value, known);
   }
+  return known;
 }
 
 /** The zone this device is set to, or UTC when the platform does not say. */

@@ -11,6 +11,7 @@
 import { TZDate } from '@date-fns/tz';
 import { addDays, getISODay, set } from 'date-fns';
 import { minutesOf, type WorkingTime } from './people.js';
+import { dateFormat } from './time.js';
 
 export const REPLY_BY_PRESETS = ['4h', '24h', '3bd', '5bd', 'decision', 'custom'] as const;
 export type ReplyByPreset = (typeof REPLY_BY_PRESETS)[number];
@@ -162,7 +163,7 @@ export function formatDeadline(
   locale = 'en-GB'
 ): string {
   const far = Math.abs(instant - now) > 6 * 24 * HOUR;
-  return new Intl.DateTimeFormat(locale, {
+  return dateFormat(locale, {
     weekday: 'short',
     ...(far ? { day: 'numeric', month: 'short' } : {}),
     hour: '2-digit',
@@ -174,7 +175,7 @@ export function formatDeadline(
 
 /** The zone's short name at that instant ("UTC", "GMT+5:30", "EST"). */
 export function zoneAbbreviation(instant: number, timeZone: string, locale = 'en-US'): string {
-  const part = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' })
+  const part = dateFormat(locale, { timeZone, timeZoneName: 'short' })
     .formatToParts(instant)
     .find((p) => p.type === 'timeZoneName');
   return part?.value ?? timeZone;

@@ -43,6 +43,8 @@ export interface IndexEntry {
   adrNumber: number | null;
   /** Person ids named in the document's fields (DACI, reviewers, team, hand-off). */
   people: string[];
+  /** Links to other documents from the fields (supersededBy, decidedIn): field → id. */
+  links: Record<string, string>;
 }
 
 /** What the list mirrors of a document's fields. */
@@ -52,6 +54,7 @@ export interface EntrySummary {
   reviewClosesAt: number | null;
   adrNumber: number | null;
   people: string[];
+  links: Record<string, string>;
 }
 
 type EntryMap = Y.Map<unknown>;
@@ -83,8 +86,21 @@ function readEntry(id: string, map: EntryMap): IndexEntry {
     tldr: stringOr(map.get('tldr'), ''),
     reviewClosesAt: typeof reviewClosesAt === 'number' ? reviewClosesAt : null,
     adrNumber: typeof adrNumber === 'number' ? adrNumber : null,
-    people: Array.isArray(people) ? people.filter((p): p is string => typeof p === 'string') : []
+    people: Array.isArray(people) ? people.filter((p): p is string => typeof p === 'string') : [],
+    links: readLinks(map.get('links'))
   };
+}
+
+function readLinks(raw: unknown): Record<string, string> {
+  const links: Record<string, string> = {};
+  if (typeof raw !== 'object' || raw === null) return links;
+  for (const [key, value] of Object.entries(raw)) if (typeof value === 'string') links[key] = value;
+  return links;
+}
+
+function sameLinks(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((key) => a[key] === b[key]);
 }
 
 /** The TL;DR the list shows is cut here: it is a summary of a summary. */
@@ -108,6 +124,8 @@ export function syncEntrySummary(index: Y.Doc, id: string, summary: EntrySummary
     changes.push(['reviewClosesAt', summary.reviewClosesAt]);
   if (current.adrNumber !== summary.adrNumber) changes.push(['adrNumber', summary.adrNumber]);
   if (current.people.join() !== people.join()) changes.push(['people', people]);
+  if (!sameLinks(current.links, summary.links))
+    changes.push(['links', Object.keys(summary.links).length > 0 ? { ...summary.links } : null]);
   if (changes.length === 0) return;
   index.transact(() => {
     for (const [key, value] of changes) {

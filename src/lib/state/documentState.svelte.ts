@@ -21,6 +21,7 @@ import type { Identity } from '../model/identity.js';
 import type { WorkspaceState } from './workspace.svelte.js';
 import type { SyncRegistry } from './syncRegistry.svelte.js';
 import type { Outbox } from './outbox.js';
+import { writeTemplate } from '../editor/template.js';
 
 export interface Peer {
   clientId: number;
@@ -153,7 +154,14 @@ export class DocumentState {
         createdBy: entry.createdBy
       });
     }, SYSTEM);
+    // The template goes in once, from the device that created the document.
+    if (this.workspace.createdHere.has(this.id) && !this.templateWritten) {
+      this.templateWritten = true;
+      writeTemplate(this.doc, entry.kind, SYSTEM);
+    }
   }
+
+  private templateWritten = false;
 
   private readonly onStatus = () => {
     if (this.destroyed) return;

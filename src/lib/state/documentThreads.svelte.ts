@@ -55,6 +55,7 @@ export class DocumentThreads {
 
   isDetached(threadId: string): boolean {
     // A thread the editor has not placed yet (it just arrived) is not detached.
+    if (this.threads.find((t) => t.id === threadId)?.purpose !== 'passage') return false;
     return this.placed && this.ranges.has(threadId) && !this.ranges.get(threadId);
   }
 

@@ -14,6 +14,9 @@ import { getDocumentsMap } from '../model/workspaceIndex.js';
 import type { WorkspaceState } from './workspace.svelte.js';
 import type { SyncRegistry } from './syncRegistry.svelte.js';
 
+/** How long reads of changed rooms are gathered before the lists are rebuilt. */
+const READ_BATCH_MS = 30;
+
 export interface ThreadLibraryOptions {
   workspace: WorkspaceState;
   serverUrl: string;
@@ -88,9 +91,7 @@ export class ThreadLibrary {
       connectivity: this.options.connectivity
     });
     const untrack = this.options.registry.track(session);
-    const read = () => {
-      if (!this.destroyed) this.threads.set(documentId, readThreads(doc));
-    };
+    const read = () => this.scheduleRead(documentId);
     const threadsMap = getThreadsMap(doc);
     threadsMap.observeDeep(read);
     void session.whenLoaded.then(read);
@@ -108,8 +109,33 @@ export class ThreadLibrary {
     return room;
   }
 
+  /**
+   * Reads changed rooms in batches: 200 rooms loading from IndexedDB one after
+   * another would otherwise rebuild My queue 200 times (or 400: once on the
+   * stored updates, once on whenLoaded).
+   */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
+  private readonly dirty = new Set<string>();
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private scheduleRead(documentId: string): void {
+    if (this.destroyed) return;
+    this.dirty.add(documentId);
+    this.flushTimer ??= setTimeout(() => this.flushReads(), READ_BATCH_MS);
+  }
+
+  private flushReads(): void {
+    this.flushTimer = null;
+    if (this.destroyed) return;
+    for (const documentId of this.dirty) {
+      const room = this.rooms.get(documentId);
+      if (room) this.threads.set(documentId, readThreads(room.doc));
+    }
+    this.dirty.clear();
+  }
+
   destroy(): void {
     this.destroyed = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     clearInterval(this.timer);
     getDocumentsMap(this.workspace.doc).unobserve(this.onIndex);
     for (const room of this.rooms.values()) room.stop();
