@@ -9,6 +9,16 @@ import { Toasts } from './toasts.svelte.js';
 import { Outbox } from './outbox.js';
 import { ThreadLibrary } from './threads.svelte.js';
 import type { Queue } from '../model/comments.js';
+import * as Y from 'yjs';
+import { DocSession } from '../sync/DocSession.js';
+import { docRoom } from '../model/rooms.js';
+import {
+  MAX_MARKDOWN_BYTES,
+  MarkdownImportError,
+  importIntoDoc,
+  parseMarkdownFile
+} from '../editor/markdown.js';
+import { addEntry, newDocumentId } from '../model/workspaceIndex.js';
 
 /** Where the relay is: the same origin as the app unless configured otherwise. */
 export function relayUrl(location: Location): string {
@@ -65,6 +75,43 @@ export class AppState {
       storage: win.localStorage,
       events: win
     });
+  }
+
+  /**
+   * Imports a Markdown file as a new document of the kind its front matter
+   * names. Everything is checked before anything is written: a refused file
+   * creates no document. The document is written on this device first and
+   * syncs like any edit (the outbox carries it if the page is left offline).
+   * Returns the new document's id; throws MarkdownImportError.
+   */
+  async importMarkdown(file: Blob): Promise<string> {
+    if (file.size > MAX_MARKDOWN_BYTES) {
+      throw new MarkdownImportError(
+        `That file is ${(file.size / 1048576).toFixed(1)} MB; a Markdown file can be at most 5 MB.`
+      );
+    }
+    const parsed = parseMarkdownFile(new Uint8Array(await file.arrayBuffer()));
+    const author = this.author;
+    const now = Date.now();
+    // A dry run on a scratch copy: a refused file leaves nothing behind.
+    importIntoDoc(new Y.Doc(), parsed, author.userId, now);
+    const id = newDocumentId();
+    const doc = new Y.Doc();
+    const session = new DocSession(docRoom(this.workspace.id, id), doc, {
+      serverUrl: this.serverUrl,
+      connectivity: this.connectivity
+    });
+    try {
+      await session.whenLoaded;
+      importIntoDoc(doc, parsed, author.userId, now);
+      addEntry(this.workspace.doc, { id, title: parsed.title, kind: parsed.kind, author, now });
+    } finally {
+      // Until the relay confirms it, the outbox keeps syncing it in the background.
+      this.outbox.close(id, session.state);
+      session.destroy();
+      doc.destroy();
+    }
+    return id;
   }
 
   /** Saves the profile on this device and in the workspace member list. */
