@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { AppHandler } from '../../server/createServer.js';
@@ -29,7 +30,12 @@ export async function launchChromium(): Promise<Browser> {
 
 /** The built SvelteKit app (npm run build), as a request handler. */
 export async function loadBuiltApp(): Promise<AppHandler> {
-  const path = fileURLToPath(new URL('../../build/handler.js', import.meta.url));
+  // DRIFTWRITE_BUILD_DIR: a copy of build/ to test against, so a rebuild
+  // running beside the tests cannot delete chunks they still load.
+  const dir = process.env.DRIFTWRITE_BUILD_DIR;
+  const path = dir
+    ? join(dir, 'handler.js')
+    : fileURLToPath(new URL('../../build/handler.js', import.meta.url));
   if (!existsSync(path)) throw new Error('The app is not built: run `npm run build` first.');
   const { handler } = (await import(pathToFileURL(path).href)) as { handler: AppHandler };
   return handler;
