@@ -9,6 +9,7 @@ import { Toasts } from './toasts.svelte.js';
 import { Outbox } from './outbox.js';
 import { ThreadLibrary } from './threads.svelte.js';
 import type { Queue } from '../model/comments.js';
+import { mergeCachedQueue, readQueueCache, writeQueueCache } from './queueCache.js';
 import * as Y from 'yjs';
 import { DocSession } from '../sync/DocSession.js';
 import { docRoom } from '../model/rooms.js';
@@ -38,6 +39,7 @@ export class AppState {
   readonly workspace: WorkspaceState;
   readonly outbox: Outbox;
   readonly threads: ThreadLibrary;
+  private readonly stopQueueCache: () => void;
   /** My queue: asks waiting on the person of this device, and asks they made. */
   readonly queue: Queue;
   online = $state(true);
@@ -61,11 +63,31 @@ export class AppState {
       connectivity: this.connectivity,
       registry: this.registry
     });
-    this.queue = $derived(
-      this.identity.current
-        ? this.threads.queueFor(this.identity.current.userId)
-        : { waitingOnMe: [], askedByMe: [] }
-    );
+    const storage = win.localStorage;
+    this.queue = $derived.by(() => {
+      const person = this.identity.current?.userId;
+      if (!person) return { waitingOnMe: [], askedByMe: [] };
+      const live = this.threads.queueFor(person);
+      if (this.threads.loadedAll) return live;
+      // Until every room has been read from the device (hundreds of
+      // IndexedDB databases), documents not read yet show what the queue
+      // said when it was last complete.
+      return mergeCachedQueue(
+        live,
+        readQueueCache(storage, person),
+        this.threads.threads,
+        this.threads.now
+      );
+    });
+    this.stopQueueCache = $effect.root(() => {
+      $effect(() => {
+        const person = this.identity.current?.userId;
+        if (!person || !this.threads.loadedAll) return;
+        const queue = this.queue;
+        const timer = setTimeout(() => writeQueueCache(storage, person, queue), 500);
+        return () => clearTimeout(timer);
+      });
+    });
     if (this.identity.current) this.workspace.register(this.identity.current);
     this.outbox = new Outbox({
       workspaceId: DEFAULT_WORKSPACE_ID,
@@ -130,6 +152,7 @@ export class AppState {
     this.offOnline();
     this.outbox.destroy();
     this.threads.destroy();
+    this.stopQueueCache();
     this.workspace.destroy();
   }
 }

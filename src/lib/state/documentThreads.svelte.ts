@@ -23,7 +23,6 @@ import type { WorkspaceState } from './workspace.svelte.js';
  */
 export class DocumentThreads {
   readonly documentId: string;
-  readonly doc: Y.Doc;
   /** The thread focused in the margin and highlighted in the text. */
   active = $state<string | null>(null);
   /** Where each thread's passage is now (null: detached), from the editor. */
@@ -42,6 +41,17 @@ export class DocumentThreads {
   /** The passage a new comment is being written for. */
   draft = $state<EncodedAnchor | null>(null);
   readonly threads: Thread[];
+  private readonly library: ThreadLibrary;
+
+  /** The comments room; opening it early is what `open` avoids. */
+  get doc(): Y.Doc {
+    return this.library.room(this.documentId).doc;
+  }
+
+  /** Starts reading the room (the page calls this once the body has loaded). */
+  open(): void {
+    this.library.release(this.documentId);
+  }
   private readonly workspace: WorkspaceState;
   private readonly me: () => Identity;
 
@@ -49,7 +59,8 @@ export class DocumentThreads {
     this.documentId = id;
     this.workspace = workspace;
     this.me = me;
-    this.doc = library.room(id).doc;
+    this.library = library;
+    library.hold(id);
     this.threads = $derived(library.threads.get(id) ?? []);
   }
 

@@ -16,6 +16,8 @@ import type { SyncRegistry } from './syncRegistry.svelte.js';
 
 /** How long reads of changed rooms are gathered before the lists are rebuilt. */
 const READ_BATCH_MS = 30;
+/** Rooms started per turn of the event loop. */
+const OPEN_BATCH = 25;
 
 export interface ThreadLibraryOptions {
   workspace: WorkspaceState;
@@ -76,10 +78,59 @@ export class ThreadLibrary {
     return this.open(documentId);
   }
 
-  /** Keeps a room open for every listed document (trashed ones too: they can be restored). */
+  /**
+   * An open document holds its own room back until its body has loaded, so
+   * reading hundreds of threads never delays the text becoming editable.
+   */
+  hold(documentId: string): void {
+    if (!this.rooms.has(documentId)) this.held.add(documentId);
+  }
+
+  release(documentId: string): void {
+    this.held.delete(documentId);
+    if (!this.destroyed) this.open(documentId);
+  }
+
+  /** Every listed document's room has been read from this device. */
+  loadedAll = $state(false);
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
+  private readonly held = new Set<string>();
+  private reconciling = false;
+
+  /**
+   * Keeps a room open for every listed document (trashed ones too: they can
+   * be restored), opening them a batch at a time so a workspace of hundreds
+   * of documents does not block the page while they start.
+   */
   private reconcile(): void {
-    if (this.destroyed) return;
-    getDocumentsMap(this.workspace.doc).forEach((_entry, id) => this.open(id));
+    if (this.destroyed || this.reconciling) return;
+    const pending: string[] = [];
+    getDocumentsMap(this.workspace.doc).forEach((_entry, id) => {
+      if (!this.rooms.has(id) && !this.held.has(id)) pending.push(id);
+    });
+    if (pending.length === 0) {
+      void this.markLoaded();
+      return;
+    }
+    this.reconciling = true;
+    const step = () => {
+      if (this.destroyed) return;
+      for (const id of pending.splice(0, OPEN_BATCH)) if (!this.held.has(id)) this.open(id);
+      if (pending.length > 0) setTimeout(step, 0);
+      else {
+        this.reconciling = false;
+        void this.markLoaded();
+        // Documents listed meanwhile.
+        this.reconcile();
+      }
+    };
+    step();
+  }
+
+  private async markLoaded(): Promise<void> {
+    await Promise.all([...this.rooms.values()].map((room) => room.session.whenLoaded));
+    await new Promise((resolve) => setTimeout(resolve, READ_BATCH_MS + 1));
+    if (!this.destroyed) this.loadedAll = true;
   }
 
   private open(documentId: string): Room {
