@@ -9,7 +9,7 @@ import { Placeholder } from '@tiptap/extensions';
 import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { getBody, type DocumentKind } from '../model/schema.js';
-import { guidanceFor } from '../model/kinds.js';
+import { templateGuidance } from './guidance.js';
 import { schemaExtensions } from './schemaExtensions.js';
 import { pasteGuard, type PasteRefused } from './pasteGuard.js';
 import { CommentHighlights, type CommentHighlightsOptions } from './commentAnchors.js';
@@ -44,20 +44,8 @@ export function createEditor(options: CreateEditorOptions): Editor {
         provider: { awareness: options.awareness },
         user: options.user
       }),
-      Placeholder.configure({
-        // Template guidance: an empty paragraph under a section heading shows
-        // that section's guidance until someone types there. It is not
-        // content: nobody has to delete it, and it is never stored.
-        showOnlyCurrent: false,
-        placeholder: ({ editor, node, pos }) => {
-          if (editor.isEmpty) return 'Start writing…';
-          if (node.type.name !== 'paragraph' || !options.kind) return '';
-          const index = editor.state.doc.resolve(pos).index(0);
-          const previous = index > 0 ? editor.state.doc.child(index - 1) : null;
-          if (!previous || previous.type.name !== 'heading') return '';
-          return guidanceFor(options.kind(), previous.textContent) ?? '';
-        }
-      }),
+      Placeholder.configure({ placeholder: 'Start writing…' }),
+      ...(options.kind ? [templateGuidance(options.kind)] : []),
       pasteGuard({ onRefused: options.onPasteRefused }),
       ...(options.comments
         ? [
