@@ -184,6 +184,12 @@ export class DocumentFields {
     toggleDocReaction(this.doc, this.me().userId, emoji, Date.now());
   }
 
+  /** Who the open review asked (its thread's ask), or nobody. */
+  askedReviewers(): string[] {
+    const review = openThreadOf(this.threads.threads, 'review');
+    return review?.comments[0]?.ask?.assignees ?? [];
+  }
+
   /** The people a review asks by default, from the kind's fields. */
   defaultReviewers(): string[] {
     const from = KINDS[this.kind].reviewersFrom ?? [];
