@@ -8,8 +8,8 @@
  *   loaded from IndexedDB and editable;
  * - identity is read from localStorage `driftwrite:identity`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -19,11 +19,20 @@ import { seedDocument, wsUrlOf } from './client.js';
 import { countWords, takeParagraphs, writeDocument } from './content.js';
 // The same Chromium and flags as the end-to-end tests.
 import { CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM } from '../../tests/support/browser.js';
-import { envInt, fmtBytes, fmtInt, fmtMs, median, progress, ROOT, type Row } from './util.js';
+import {
+  ensureBuild,
+  envInt,
+  fmtBytes,
+  fmtInt,
+  fmtMs,
+  median,
+  progress,
+  ROOT,
+  type Row
+} from './util.js';
 
 const PART = 'C page load';
 const IDENTITY = { userId: 'bench', name: 'Bench', color: '#3366cc' };
-const HANDLER = join(ROOT, 'build', 'handler.js');
 /** The last word of the seeded document, for diagnostics on a timeout. */
 let currentMarker = '';
 /** Errors the page reported, newest last, for diagnostics on a timeout. */
@@ -42,7 +51,7 @@ export async function runPartC(): Promise<Row[]> {
   if (!existsSync(join(ROOT, 'src', 'routes', 'd'))) {
     return skipped('the web app is not there yet: no src/routes/d/ page');
   }
-  const build = ensureBuild();
+  const build = ensureBuild('C');
   if (!build.ok) return skipped(build.note);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'driftwrite-bench-c-'));
@@ -305,58 +314,6 @@ async function waitForIndexedDbCopy(
     value: fmtBytes(last.bytes),
     note: `${last.names.join(', ')}${last.bytes >= encodedBytes * 0.9 ? '' : ' (smaller than the document!)'}`
   };
-}
-
-/** Newest modification time under the app's sources, like scripts/start.js. */
-function newestSourceMtime(): number {
-  const walk = (dir: string): number => {
-    let newest = 0;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      newest = Math.max(newest, entry.isDirectory() ? walk(path) : statSync(path).mtimeMs);
-    }
-    return newest;
-  };
-  const dirs = ['src', 'static'].map((d) => join(ROOT, d)).filter(existsSync);
-  const files = ['svelte.config.js', 'vite.config.ts', 'package-lock.json']
-    .map((f) => join(ROOT, f))
-    .filter(existsSync);
-  return Math.max(...dirs.map(walk), ...files.map((f) => statSync(f).mtimeMs));
-}
-
-/**
- * Uses build/ when it is newer than the sources, otherwise builds it
- * (BENCH_BUILD=never skips building, =always forces it).
- */
-function ensureBuild(): { ok: boolean; note: string } {
-  const mode = process.env.BENCH_BUILD ?? 'auto';
-  const fresh = existsSync(HANDLER) && statSync(HANDLER).mtimeMs >= newestSourceMtime();
-  if (mode !== 'always' && fresh) return { ok: true, note: 'existing build/' };
-  if (mode === 'never') {
-    return existsSync(HANDLER)
-      ? { ok: true, note: 'existing build/ (older than the sources)' }
-      : { ok: false, note: 'build/ is missing and BENCH_BUILD=never' };
-  }
-  progress('C: building the app (npx vite build)');
-  const started = performance.now();
-  const result = spawnSync('npx', ['vite', 'build'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 300_000,
-    stdio: ['ignore', 'pipe', 'pipe']
-  });
-  if (result.status !== 0 || !existsSync(HANDLER)) {
-    const tail = `${result.stdout ?? ''}\n${result.stderr ?? ''}`
-      .trim()
-      .split('\n')
-      .slice(-6)
-      .join(' | ');
-    return {
-      ok: false,
-      note: `the app does not build yet (npx vite build failed): ${tail}`
-    };
-  }
-  return { ok: true, note: `built in ${fmtMs(performance.now() - started)}` };
 }
 
 /**

@@ -23,8 +23,7 @@
  * so one shared workspace would make the "without comments" page load the 500
  * threads too, and the queue read the big document's threads.
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -54,7 +53,8 @@ import {
   progress,
   ROOT,
   sleep,
-  type Row
+  type Row,
+  ensureBuild
 } from './util.js';
 
 const PART_OPEN = 'D1 open to editable';
@@ -70,7 +70,6 @@ const OTHERS = [
 const PEOPLE = [ME.userId, ...OTHERS.map((p) => p.userId)];
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const HANDLER = join(ROOT, 'build', 'handler.js');
 
 /** Errors the pages reported, newest last, for diagnostics on a timeout. */
 const pageProblems: string[] = [];
@@ -96,7 +95,7 @@ export async function runPartD(): Promise<Row[]> {
   if (!existsSync(join(ROOT, 'src', 'routes', 'queue'))) {
     return skipped('the web app has no comment threads yet: no src/routes/queue/ page');
   }
-  const build = ensureBuild();
+  const build = ensureBuild('D');
   if (!build.ok) return skipped(build.note);
   const snapshot = await snapshotBuild();
 
@@ -1081,55 +1080,4 @@ function measureIdbReads(
     const sequentialMs = performance.now() - started;
     return { databases: names.length, parallelMs, sequentialMs };
   }, prefix);
-}
-
-// ------------------------------------------------------------------ build
-
-/** Newest modification time under the app's sources, like scripts/start.js. */
-function newestSourceMtime(): number {
-  const walk = (dir: string): number => {
-    let newest = 0;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      newest = Math.max(newest, entry.isDirectory() ? walk(path) : statSync(path).mtimeMs);
-    }
-    return newest;
-  };
-  const dirs = ['src', 'static'].map((d) => join(ROOT, d)).filter(existsSync);
-  const files = ['svelte.config.js', 'vite.config.ts', 'package-lock.json']
-    .map((f) => join(ROOT, f))
-    .filter(existsSync);
-  return Math.max(...dirs.map(walk), ...files.map((f) => statSync(f).mtimeMs));
-}
-
-/**
- * Uses build/ when it is newer than the sources, otherwise builds it
- * (BENCH_BUILD=never skips building, =always forces it), as part C does.
- */
-function ensureBuild(): { ok: boolean; note: string } {
-  const mode = process.env.BENCH_BUILD ?? 'auto';
-  const fresh = existsSync(HANDLER) && statSync(HANDLER).mtimeMs >= newestSourceMtime();
-  if (mode !== 'always' && fresh) return { ok: true, note: 'existing build/' };
-  if (mode === 'never') {
-    return existsSync(HANDLER)
-      ? { ok: true, note: 'existing build/ (older than the sources)' }
-      : { ok: false, note: 'build/ is missing and BENCH_BUILD=never' };
-  }
-  progress('D: building the app (npx vite build)');
-  const started = performance.now();
-  const result = spawnSync('npx', ['vite', 'build'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 300_000,
-    stdio: ['ignore', 'pipe', 'pipe']
-  });
-  if (result.status !== 0 || !existsSync(HANDLER)) {
-    const tail = `${result.stdout ?? ''}\n${result.stderr ?? ''}`
-      .trim()
-      .split('\n')
-      .slice(-6)
-      .join(' | ');
-    return { ok: false, note: `the app does not build (npx vite build failed): ${tail}` };
-  }
-  return { ok: true, note: `built in ${fmtMs(performance.now() - started)}` };
 }

@@ -2,9 +2,10 @@
  * Small helpers shared by the benchmark parts: paths, polling, heap samples,
  * formatting. Nothing here measures anything by itself.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Repository root, found from this file so the bench runs from any cwd. */
@@ -124,4 +125,59 @@ export async function inBatches<T>(
     }
   });
   await Promise.all(workers);
+}
+
+/** The built app's request handler. */
+export const HANDLER = join(ROOT, 'build', 'handler.js');
+
+/** Newest modification time under the app's sources, like scripts/start.js. */
+export function newestSourceMtime(): number {
+  const walk = (dir: string): number => {
+    let newest = 0;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      newest = Math.max(newest, entry.isDirectory() ? walk(path) : statSync(path).mtimeMs);
+    }
+    return newest;
+  };
+  const dirs = ['src', 'static'].map((d) => join(ROOT, d)).filter(existsSync);
+  const files = ['svelte.config.js', 'vite.config.ts', 'package-lock.json']
+    .map((f) => join(ROOT, f))
+    .filter(existsSync);
+  return Math.max(...dirs.map(walk), ...files.map((f) => statSync(f).mtimeMs));
+}
+
+/**
+ * Uses build/ when it is newer than the sources, otherwise builds it
+ * (BENCH_BUILD=never skips building, =always forces it). Parts C and D share it.
+ */
+export function ensureBuild(part: string): { ok: boolean; note: string } {
+  const mode = process.env.BENCH_BUILD ?? 'auto';
+  const fresh = existsSync(HANDLER) && statSync(HANDLER).mtimeMs >= newestSourceMtime();
+  if (mode !== 'always' && fresh) return { ok: true, note: 'existing build/' };
+  if (mode === 'never') {
+    return existsSync(HANDLER)
+      ? { ok: true, note: 'existing build/ (older than the sources)' }
+      : { ok: false, note: 'build/ is missing and BENCH_BUILD=never' };
+  }
+  progress(`${part}: building the app (npx vite build)`);
+  const started = performance.now();
+  const result = spawnSync('npx', ['vite', 'build'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
+  if (result.status !== 0 || !existsSync(HANDLER)) {
+    const tail = `${result.stdout ?? ''}\n${result.stderr ?? ''}`
+      .trim()
+      .split('\n')
+      .slice(-6)
+      .join(' | ');
+    return {
+      ok: false,
+      note: `the app does not build yet (npx vite build failed): ${tail}`
+    };
+  }
+  return { ok: true, note: `built in ${fmtMs(performance.now() - started)}` };
 }

@@ -316,23 +316,10 @@ export interface NewThread {
 export function createThread(doc: Y.Doc, init: NewThread): void {
   if (!init.quote.trim())
     throw new CommentError('Select the passage you want to comment on first.');
-  const text = validateText(init.text);
-  const ask = init.ask ? validateAsk(init.ask, init.now) : null;
-  const threads = getThreadsMap(doc);
-  if (threads.has(init.threadId)) throw new CommentError('That thread already exists.');
-  doc.transact(() => {
-    const map = new Y.Map<unknown>();
-    map.set('anchorStart', init.anchorStart);
-    map.set('anchorEnd', init.anchorEnd);
-    map.set('quote', init.quote);
-    map.set('createdAt', init.now);
-    map.set('createdBy', init.author);
-    const comments = new Y.Array<CommentMap>();
-    comments.push([
-      newCommentMap({ id: init.commentId, author: init.author, text, now: init.now, ask })
-    ]);
-    map.set('comments', comments);
-    threads.set(init.threadId, map);
+  insertThread(doc, init, {
+    anchorStart: init.anchorStart,
+    anchorEnd: init.anchorEnd,
+    quote: init.quote
   });
 }
 
@@ -353,14 +340,29 @@ export function createDocumentThread(
     now: number;
   }
 ): void {
+  insertThread(doc, init, { purpose: init.purpose, quote: init.title });
+}
+
+/** Checks the opening comment, then writes the thread with it in one transaction. */
+function insertThread(
+  doc: Y.Doc,
+  init: {
+    threadId: string;
+    commentId: string;
+    author: string;
+    text: string;
+    ask?: Ask | null;
+    now: number;
+  },
+  keys: Record<string, unknown>
+): void {
   const text = validateText(init.text);
   const ask = init.ask ? validateAsk(init.ask, init.now) : null;
   const threads = getThreadsMap(doc);
   if (threads.has(init.threadId)) throw new CommentError('That thread already exists.');
   doc.transact(() => {
     const map = new Y.Map<unknown>();
-    map.set('purpose', init.purpose);
-    map.set('quote', init.title);
+    for (const [key, value] of Object.entries(keys)) map.set(key, value);
     map.set('createdAt', init.now);
     map.set('createdBy', init.author);
     const comments = new Y.Array<CommentMap>();

@@ -3,7 +3,7 @@
  * caret colour, and the working time that deadlines asked of them respect.
  * The same fields are registered in the workspace member list (people.ts).
  */
-import { readWorkingTime, type WorkingTime } from './people.js';
+import { readWorkingTime, type Person, type WorkingTime } from './people.js';
 import { isColor, normalizeName, MAX_NAME_LENGTH } from './names.js';
 
 export { isColor, normalizeName, MAX_NAME_LENGTH };
@@ -68,4 +68,18 @@ export function parseIdentity(raw: string | null, detectedZone = 'UTC'): Identit
 
 export function pickColor(seed: number): string {
   return IDENTITY_COLORS[Math.abs(Math.floor(seed)) % IDENTITY_COLORS.length];
+}
+
+/** This device's person as the member list holds them. */
+export function personOf(identity: Identity): Person {
+  return {
+    id: identity.userId,
+    name: identity.name,
+    color: identity.color,
+    timeZone: identity.timeZone,
+    workStart: identity.workStart,
+    workEnd: identity.workEnd,
+    workDays: [...identity.workDays],
+    updatedAt: identity.updatedAt
+  };
 }

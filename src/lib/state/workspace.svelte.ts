@@ -22,7 +22,7 @@ import {
   upsertPerson,
   type Person
 } from '../model/people.js';
-import type { Identity } from '../model/identity.js';
+import { personOf, type Identity } from '../model/identity.js';
 
 export interface WorkspaceOptions {
   workspaceId: string;
@@ -86,16 +86,7 @@ export class WorkspaceState {
       return;
     }
     this.pendingRegistration = null;
-    upsertPerson(this.doc, {
-      id: identity.userId,
-      name: identity.name,
-      color: identity.color,
-      timeZone: identity.timeZone,
-      workStart: identity.workStart,
-      workEnd: identity.workEnd,
-      workDays: identity.workDays,
-      updatedAt: identity.updatedAt
-    });
+    upsertPerson(this.doc, personOf(identity));
   }
 
   /** The name to show for a stored person id (or a legacy display name). */
