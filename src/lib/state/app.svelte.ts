@@ -84,8 +84,16 @@ export class AppState {
         const person = this.identity.current?.userId;
         if (!person || !this.threads.loadedAll) return;
         const queue = this.queue;
-        const timer = setTimeout(() => writeQueueCache(storage, person, queue), 500);
-        return () => clearTimeout(timer);
+        // Written shortly after it settles, and at once when the page is
+        // left, so a tab closed right after the last room synced still
+        // leaves a complete queue behind.
+        const write = () => writeQueueCache(storage, person, queue);
+        const timer = setTimeout(write, 100);
+        win.addEventListener('pagehide', write);
+        return () => {
+          clearTimeout(timer);
+          win.removeEventListener('pagehide', write);
+        };
       });
     });
     if (this.identity.current) this.workspace.register(this.identity.current);
