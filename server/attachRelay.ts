@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData } from 'ws';
 import { CLOSE, DEFAULT_MAX_MESSAGE_BYTES, SYNC_PATH } from '../src/lib/model/protocol.js';
 import { isValidRoomName } from '../src/lib/model/rooms.js';
-import type { Relay } from './relay/Relay.js';
+import type { ConnectionInfo, Relay } from './relay/Relay.js';
 import type { Logger } from './relay/logger.js';
 
 export interface AttachOptions {
@@ -18,7 +18,16 @@ export interface AttachOptions {
    * another handler (Vite's HMR socket in development) shares the server.
    */
   exclusive?: boolean;
+  /**
+   * Admission: decides an upgrade before any room is loaded or message
+   * handled. Without it every connection is admitted (open access).
+   */
+  admit?: (request: IncomingMessage, room: string) => Promise<Admission>;
 }
+
+export type Admission =
+  | { ok: true; principal: NonNullable<ConnectionInfo['principal']> }
+  | { ok: false; status: number; reason: string; message: string };
 
 export interface AttachedRelay {
   /** Stops accepting upgrades; open sockets are closed by `relay.close()`. */
@@ -48,6 +57,39 @@ export function attachRelay(server: Server, relay: Relay, options: AttachOptions
       rejectUpgrade(socket, 400, 'Bad Request');
       return;
     }
+    if (!options.admit) return accept(request, socket, head, room, undefined);
+    options.admit(request, room).then(
+      (admission) => {
+        if (socket.destroyed) return;
+        if (!admission.ok) {
+          logger.warn('refused upgrade', {
+            room,
+            status: admission.status,
+            reason: admission.reason,
+            remoteAddress: request.socket.remoteAddress
+          });
+          rejectUpgrade(socket, admission.status, STATUS_TEXT[admission.status] ?? 'Refused', {
+            error: admission.message,
+            reason: admission.reason
+          });
+          return;
+        }
+        accept(request, socket, head, room, admission.principal);
+      },
+      (error: unknown) => {
+        logger.error('admission failed', { room, error: String(error) });
+        rejectUpgrade(socket, 500, 'Internal Server Error');
+      }
+    );
+  };
+
+  const accept = (
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    room: string,
+    principal: ConnectionInfo['principal']
+  ) => {
     wss.handleUpgrade(request, socket, head, (ws) => {
       const connection = relay.connect(
         {
@@ -56,9 +98,8 @@ export function attachRelay(server: Server, relay: Relay, options: AttachOptions
         },
         {
           room,
-          url: request.url,
-          headers: request.headers,
-          remoteAddress: request.socket.remoteAddress
+          remoteAddress: request.socket.remoteAddress,
+          principal
         }
       );
       ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -90,8 +131,21 @@ export function attachRelay(server: Server, relay: Relay, options: AttachOptions
   };
 }
 
-function rejectUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+const STATUS_TEXT: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable'
+};
+
+/** Answers an upgrade with a plain HTTP status (and a JSON reason for scripts). */
+function rejectUpgrade(socket: Duplex, status: number, text: string, body?: object): void {
+  const payload = body ? JSON.stringify(body) : '';
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n` +
+      (body ? 'Content-Type: application/json\r\n' : '') +
+      `Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`
+  );
 }
 
 function toBytes(data: RawData): Uint8Array {

@@ -7,11 +7,19 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Relay, type AccessHooks } from './relay/Relay.js';
+import type { Principal } from './auth/Access.js';
 import { attachRelay } from './attachRelay.js';
 import { SqliteStore } from './store/SqliteStore.js';
 import type { Store } from './store/Store.js';
 import { consoleLogger, type Logger } from './relay/logger.js';
 import type { ServerConfig } from './config.js';
+import { Access } from './auth/Access.js';
+import { SqliteAccessStore } from './auth/SqliteAccessStore.js';
+import type { AccessStore } from './auth/AccessStore.js';
+import { loadOrCreateSecret } from './auth/secret.js';
+import { createAccessApi, setMemberKeys } from './auth/api.js';
+import { DEFAULT_WORKSPACE_ID, indexRoom } from '../src/lib/model/rooms.js';
+import { getMembersMap } from '../src/lib/model/people.js';
 
 export type AppHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
@@ -23,6 +31,17 @@ export interface StartOptions extends Partial<ServerConfig> {
   hooks?: AccessHooks;
   logger?: Logger;
   compactAfterUpdates?: number;
+  /**
+   * Admits every connection without a credential. Only for tests of relay
+   * mechanics that have nothing to do with access; no environment variable
+   * turns it on.
+   */
+  insecureOpenAccess?: boolean;
+  /** Defaults to the same SQLite file as the documents. */
+  accessStore?: AccessStore;
+  workspaceId?: string;
+  /** Origins allowed to open sockets besides the app's own. */
+  allowedOrigins?: string[];
 }
 
 export interface RunningServer {
@@ -30,6 +49,8 @@ export interface RunningServer {
   port: number;
   relay: Relay;
   store: Store;
+  /** Invites, credentials and admission; null with insecureOpenAccess. */
+  access: Access | null;
   /** Flushes every document, closes sockets and the store. */
   close(): Promise<void>;
 }
@@ -38,15 +59,32 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const logger = options.logger ?? consoleLogger;
   const dataDir = options.dataDir ?? './data';
   const store = options.store ?? new SqliteStore(join(dataDir, 'relay.sqlite'));
+  const accessStore = options.insecureOpenAccess
+    ? null
+    : (options.accessStore ?? new SqliteAccessStore(join(dataDir, 'relay.sqlite')));
+  const access = accessStore
+    ? new Access({
+        store: accessStore,
+        secret: loadOrCreateSecret(dataDir).secret,
+        workspaceId: options.workspaceId ?? DEFAULT_WORKSPACE_ID,
+        allowedOrigins: options.allowedOrigins
+      })
+    : null;
   const relay = new Relay({
     store,
     logger,
-    hooks: options.hooks,
+    hooks: options.hooks ?? (access ? accessHooks(access) : undefined),
     idleUnloadMs: options.idleUnloadMs,
     compactAfterUpdates: options.compactAfterUpdates
   });
+  const api = access ? createAccessApi(access, relay, logger) : null;
+  const admit = access ? admitWith(access, relay, logger) : undefined;
 
   const server = createServer((req, res) => {
+    if (api && req.url?.startsWith('/api/')) {
+      void api(req, res);
+      return;
+    }
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: true, ...relay.stats() }));
@@ -65,7 +103,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const attached = attachRelay(server, relay, {
     logger,
     maxMessageBytes: options.maxMessageBytes,
-    exclusive: true
+    exclusive: true,
+    admit
   });
 
   try {
@@ -80,6 +119,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     attached.detach();
     await relay.close();
     if (!options.store) await store.close();
+    if (!options.accessStore) accessStore?.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       throw new Error(
@@ -99,6 +139,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     port: address.port,
     relay,
     store,
+    access,
     close() {
       closing ??= (async () => {
         attached.detach();
@@ -106,8 +147,60 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         if (!options.store) await store.close();
+        if (!options.accessStore) accessStore?.close();
       })();
       return closing;
     }
+  };
+}
+
+/** The relay's per-update decisions, from what admission left on the connection. */
+function accessHooks(access: Access): AccessHooks {
+  return {
+    decideUpdate(info, room, update, known) {
+      const principal = info.principal;
+      if (!principal) return { action: 'refuse', reason: 'not admitted' };
+      return access.decideUpdate(principal as Principal, room, update, known);
+    }
+  };
+}
+
+/**
+ * Admission at the upgrade. A script's token names a member of its own,
+ * written into the member list the first time it connects.
+ */
+function admitWith(access: Access, relay: Relay, logger: Logger) {
+  const registered = new Set<string>();
+  return async (request: IncomingMessage, room: string) => {
+    const result = await access.admitUpgrade(request, room);
+    if (
+      result.ok &&
+      result.principal.kind === 'token' &&
+      !registered.has(result.principal.personId)
+    ) {
+      registered.add(result.principal.personId);
+      const { personId, role, credentialId } = result.principal;
+      const name = access.store.getCredential(credentialId)?.name ?? 'Script';
+      relay
+        .change(indexRoom(access.workspaceId), (doc) => {
+          if (getMembersMap(doc).has(personId)) return;
+          setMemberKeys(doc, personId, {
+            name,
+            color: '#57606a',
+            timeZone: 'UTC',
+            workStart: '00:00',
+            workEnd: '23:59',
+            workDays: [0, 1, 2, 3, 4, 5, 6],
+            updatedAt: Date.now(),
+            role,
+            bot: true
+          });
+        })
+        .catch((error: unknown) => {
+          registered.delete(personId);
+          logger.warn('could not register a script in the member list', { error: String(error) });
+        });
+    }
+    return result;
   };
 }

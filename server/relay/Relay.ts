@@ -16,6 +16,7 @@ import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
 import * as awarenessProtocol from 'y-protocols/awareness';
+import * as authProtocol from 'y-protocols/auth';
 import { CLOSE, MESSAGE } from '../../src/lib/model/protocol.js';
 import { isValidRoomName } from '../../src/lib/model/rooms.js';
 import type { Store } from '../store/Store.js';
@@ -34,6 +35,8 @@ export interface ConnectionInfo {
   url?: string;
   headers?: Record<string, string | string[] | undefined>;
   remoteAddress?: string;
+  /** Who the connection acts as, decided at admission (absent when access is open). */
+  principal?: { personId: string; role: string; kind: string; credentialId: string };
 }
 
 export interface Refusal {
@@ -41,15 +44,28 @@ export interface Refusal {
   reason: string;
 }
 
+/** What happens to an incoming update: kept, dropped (read-only), or the connection closed. */
+export type UpdateDecision =
+  { action: 'accept' } | { action: 'drop'; reason: string } | { action: 'refuse'; reason: string };
+
 /**
- * The two places where access control plugs in. Both default to allowing
- * everything; signed invites and roles arrive in a later issue.
+ * Where access control plugs in; everything is allowed without hooks.
+ * Admission itself happens at the websocket upgrade (attachRelay), before a
+ * room is loaded; these see the decision it left in `info.principal`.
  */
 export interface AccessHooks {
   /** Called once per connection before any of its messages is handled. */
   admit?(info: ConnectionInfo): Refusal | null | Promise<Refusal | null>;
-  /** Called for every incoming document update before it is applied. */
-  acceptUpdate?(info: ConnectionInfo, update: Uint8Array): Refusal | null;
+  /**
+   * Called for every incoming update that decodes, before it is applied.
+   * `known` gives the room's state vector, for checks of what is new.
+   */
+  decideUpdate?(
+    info: ConnectionInfo,
+    room: string,
+    update: Uint8Array,
+    known: () => Map<number, number>
+  ): UpdateDecision;
 }
 
 export interface RelayOptions {
@@ -107,6 +123,11 @@ class Connection {
    * stored, so a client that sends and leaves at once loses nothing.
    */
   refused = false;
+  /**
+   * An update of this connection was dropped (outside its role). Its confirm
+   * requests go unanswered from then on: confirmed means stored.
+   */
+  dropped = false;
 
   constructor(
     readonly transport: Transport,
@@ -347,6 +368,7 @@ export class Relay {
         // Reserved by y-protocols; access control uses the admission hook instead.
         return;
       case MESSAGE.confirm: {
+        if (connection.dropped) return;
         let seq: number;
         try {
           seq = decoding.readVarUint(decoder);
@@ -407,8 +429,13 @@ export class Relay {
     } catch {
       return this.refuse(connection, CLOSE.invalidPayload, 'update could not be decoded');
     }
-    const refusal = this.hooks.acceptUpdate?.(connection.info, update);
-    if (refusal) return this.refuse(connection, refusal.code, refusal.reason);
+    const decision = this.hooks.decideUpdate?.(connection.info, room.name, update, () =>
+      Y.decodeStateVector(Y.encodeStateVector(room.doc))
+    );
+    if (decision?.action === 'refuse') {
+      return this.refuse(connection, CLOSE.forbidden, decision.reason);
+    }
+    if (decision?.action === 'drop') return this.dropUpdate(connection, update, decision.reason);
 
     // What actually changed: an update the room already has yields nothing to
     // store or forward (a reconnecting client resends much of what we hold).
@@ -453,6 +480,100 @@ export class Relay {
       if (other !== connection) other.send(message);
     }
     if (room.logEntries >= this.compactAfterUpdates) await this.compact(room);
+  }
+
+  /**
+   * A write outside the connection's role: neither stored nor forwarded. The
+   * connection stays open and keeps receiving; the first time it sends
+   * something new, it is told with the y-protocols auth message "permission
+   * denied" (the published y-websocket client logs it; our app shows it).
+   */
+  private dropUpdate(connection: Connection, update: Uint8Array, reason: string): void {
+    if (!hasNewContent(connection.room.doc, update)) return;
+    if (connection.dropped) return;
+    connection.dropped = true;
+    this.logger.info('dropped a write outside the role', {
+      room: connection.room.name,
+      person: connection.info.principal?.personId,
+      reason
+    });
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE.auth);
+    authProtocol.writePermissionDenied(encoder, reason);
+    connection.send(encoding.toUint8Array(encoder));
+  }
+
+  /**
+   * Changes a room on the relay's own behalf (the member list written when an
+   * invite is redeemed): loaded if needed, stored, then forwarded like any
+   * update. The room unloads again when nobody is connected.
+   */
+  async change(roomName: string, mutate: (doc: Y.Doc) => void): Promise<void> {
+    if (this.closing) throw new Error('the relay is shutting down');
+    const room = this.getRoom(roomName);
+    const pin = (async () => {
+      await room.ready;
+      const updates: Uint8Array[] = [];
+      const capture = (u: Uint8Array, origin: unknown) => {
+        if (origin === this) updates.push(u);
+      };
+      room.doc.on('update', capture);
+      try {
+        Y.transact(room.doc, () => mutate(room.doc), this);
+      } finally {
+        room.doc.off('update', capture);
+      }
+      if (updates.length === 0) return;
+      const change = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
+      try {
+        room.lastLogId = await this.store.append(room.name, change);
+        room.logEntries++;
+      } catch (error) {
+        this.discard(room, 'the relay could not store an update; reconnect to resend it');
+        throw error;
+      }
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE.sync);
+      syncProtocol.writeUpdate(encoder, change);
+      const message = encoding.toUint8Array(encoder);
+      for (const connection of room.connections) connection.send(message);
+    })();
+    room.inflight.add(pin);
+    try {
+      await pin;
+    } finally {
+      room.inflight.delete(pin);
+      if (room.connections.size === 0 && !room.unloadTimer && !room.destroyed && !this.closing) {
+        room.unloadTimer = setTimeout(() => {
+          room.unloadTimer = null;
+          if (!room.destroyed && room.connections.size === 0) void this.unload(room, false);
+        }, this.idleUnloadMs);
+        room.unloadTimer.unref?.();
+      }
+    }
+  }
+
+  /** Reads a room (loading it if needed) without changing it. */
+  async read<T>(roomName: string, read: (doc: Y.Doc) => T): Promise<T> {
+    let result!: T;
+    await this.change(roomName, (doc) => {
+      result = read(doc);
+    });
+    return result;
+  }
+
+  /** Closes every connection whose admission matches, e.g. a removed person's devices. */
+  closeWhere(match: (info: ConnectionInfo) => boolean, code: number, reason: string): number {
+    let closed = 0;
+    for (const room of this.rooms.values()) {
+      for (const connection of [...room.connections]) {
+        if (match(connection.info)) {
+          this.refuse(connection, code, reason);
+          closed++;
+        }
+      }
+    }
+    return closed;
   }
 
   private onAwarenessUpdate(room: Room) {
@@ -551,6 +672,27 @@ export class Relay {
     });
     this.refuse(connection, CLOSE.internalError, 'the relay could not load this document');
   }
+}
+
+/** Whether applying an update would add structs or deletions the document lacks. */
+function hasNewContent(doc: Y.Doc, update: Uint8Array): boolean {
+  const { structs, ds } = Y.decodeUpdate(update);
+  const known = Y.decodeStateVector(Y.encodeStateVector(doc));
+  for (const struct of structs) {
+    if (struct.id.clock + struct.length > (known.get(struct.id.client) ?? 0)) return true;
+  }
+  if (ds.clients.size === 0) return false;
+  const have = Y.createDeleteSetFromStructStore(doc.store);
+  for (const [client, ranges] of ds.clients) {
+    for (const range of ranges) {
+      // A crafted range can be astronomically long: beyond a bound, call it new.
+      if (range.len > 10_000) return true;
+      for (let clock = range.clock; clock < range.clock + range.len; clock++) {
+        if (!Y.isDeleted(have, new Y.ID(client, clock))) return true;
+      }
+    }
+  }
+  return false;
 }
 
 function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {

@@ -28,7 +28,15 @@ export async function startTestRelay(options: StartOptions = {}): Promise<TestRe
   const dataDir = options.dataDir ?? tempDataDir();
   const logs: TestRelay['logs'] = [];
   const logger: Logger = createLogger('debug', (line) => logs.push(JSON.parse(line)));
-  const running = await startServer({ idleUnloadMs: 60_000, ...options, dataDir, logger });
+  // Relay mechanics are tested with open access; access tests pass
+  // `insecureOpenAccess: false` and connect with credentials.
+  const running = await startServer({
+    idleUnloadMs: 60_000,
+    insecureOpenAccess: true,
+    ...options,
+    dataDir,
+    logger
+  });
   return {
     ...running,
     wsUrl: running.url.replace(/^http/, 'ws') + '/sync',
@@ -44,12 +52,13 @@ export function connectProvider(
   wsUrl: string,
   room: string,
   doc = new Y.Doc(),
-  options: { connect?: boolean } = {}
+  options: { connect?: boolean; token?: string } = {}
 ): WebsocketProvider {
   return new WebsocketProvider(wsUrl, room, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
-    connect: options.connect ?? true
+    connect: options.connect ?? true,
+    params: options.token ? { token: options.token } : {}
   });
 }
 

@@ -174,7 +174,10 @@ export function upsertPerson(index: Y.Doc, person: Person): boolean {
   const current = readPerson(person.id, members.get(person.id));
   if (current && current.updatedAt > person.updatedAt) return false;
   if (current && samePerson(current, person)) return false;
+  const raw = members.get(person.id);
   members.set(person.id, {
+    // Keys the relay keeps on the entry (role, removedAt) stay as they are.
+    ...(typeof raw === 'object' && raw !== null ? raw : {}),
     name: normalizeName(person.name),
     color: person.color,
     timeZone: person.timeZone,
