@@ -17,15 +17,43 @@ function devRelay(): Plugin {
       const { SqliteStore } = await import('./server/store/SqliteStore.js');
       const { attachRelay } = await import('./server/attachRelay.js');
       const { consoleLogger } = await import('./server/relay/logger.js');
+      const { Access } = await import('./server/auth/Access.js');
+      const { SqliteAccessStore } = await import('./server/auth/SqliteAccessStore.js');
+      const { loadOrCreateSecret } = await import('./server/auth/secret.js');
+      const { createAccessApi } = await import('./server/auth/api.js');
+      const { accessHooks, admitWith } = await import('./server/createServer.js');
       const dataDir = resolve(process.env.DATA_DIR ?? './data');
       const store = new SqliteStore(join(dataDir, 'relay.sqlite'));
-      const relay = new Relay({ store, logger: consoleLogger });
-      const attached = attachRelay(server.httpServer as import('node:http').Server, relay, {
-        logger: consoleLogger
+      const accessStore = new SqliteAccessStore(join(dataDir, 'relay.sqlite'));
+      const access = new Access({
+        store: accessStore,
+        secret: loadOrCreateSecret(dataDir).secret,
+        workspaceId: 'main'
       });
+      const relay = new Relay({ store, logger: consoleLogger, hooks: accessHooks(access) });
+      const api = createAccessApi(access, relay, consoleLogger);
+      server.middlewares.use((req, res, next) => {
+        void api(req, res).then((handled) => {
+          if (!handled) next();
+        });
+      });
+      const attached = attachRelay(server.httpServer as import('node:http').Server, relay, {
+        logger: consoleLogger,
+        admit: admitWith(access, relay, consoleLogger)
+      });
+      const ownerLink = await access.ownerLink();
+      if (ownerLink) {
+        server.httpServer.once('listening', () => {
+          const base = server.resolvedUrls?.local[0]?.replace(/\/$/, '') ?? '';
+          console.log(`\n  Owner link (first sign-in): ${base}${ownerLink}\n`);
+        });
+      }
       server.httpServer.once('close', () => {
         attached.detach();
-        void relay.close().then(() => store.close());
+        void relay.close().then(() => {
+          store.close();
+          accessStore.close();
+        });
       });
     }
   };

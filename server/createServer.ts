@@ -155,7 +155,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 }
 
 /** The relay's per-update decisions, from what admission left on the connection. */
-function accessHooks(access: Access): AccessHooks {
+export function accessHooks(access: Access): AccessHooks {
   return {
     decideUpdate(info, room, update, known) {
       const principal = info.principal;
@@ -169,7 +169,7 @@ function accessHooks(access: Access): AccessHooks {
  * Admission at the upgrade. A script's token names a member of its own,
  * written into the member list the first time it connects.
  */
-function admitWith(access: Access, relay: Relay, logger: Logger) {
+export function admitWith(access: Access, relay: Relay, logger: Logger) {
   const registered = new Set<string>();
   return async (request: IncomingMessage, room: string) => {
     const result = await access.admitUpgrade(request, room);
