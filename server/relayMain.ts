@@ -2,11 +2,14 @@
 import { configFromEnv } from './config.js';
 import { startServer } from './createServer.js';
 import { closeOnSignals } from './lifecycle.js';
+import { removePidFile, writePidFile } from './store/pidFile.js';
 import { consoleLogger as logger } from './relay/logger.js';
 
 async function main() {
   const config = configFromEnv();
   const running = await startServer({ ...config, logger });
+  writePidFile(config.dataDir);
+  process.on('exit', () => removePidFile(config.dataDir));
   closeOnSignals(running, logger);
   logger.info('relay ready', {
     url: running.url.replace('http', 'ws') + '/sync',
