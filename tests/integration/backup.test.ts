@@ -29,6 +29,7 @@ import {
 } from '../support/relay.js';
 import { waitFor } from '../support/poll.js';
 import { spawnRelay } from '../support/childRelay.js';
+import { joinAs } from '../support/access.js';
 import { seededRandom, randomBytes } from '../support/random.js';
 import { SqliteStore } from '../../server/store/SqliteStore.js';
 import {
@@ -252,6 +253,36 @@ describe('backup and restore', () => {
     expect(
       db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'backup_meta'").pluck().get()
     ).toBe(0);
+  });
+
+  it('a device credential issued before the backup still admits after a restore elsewhere', async () => {
+    const relay = resources.relay(await startTestRelay({ insecureOpenAccess: false }));
+    const ada = await joinAs(relay, 'editor', 'Ada');
+    const writer = resources.provider(
+      connectProvider(relay.wsUrl, ROOM, undefined, { token: ada.credential })
+    );
+    await whenSynced(writer);
+    writer.doc.getText('body').insert(0, 'Signed in before the backup.');
+    await waitFor(
+      async () => (await docFromStore(relay.store, ROOM)).getText('body').toString().length > 0,
+      { message: 'the edit to be stored' }
+    );
+    const file = join(useDir(), 'access.backup');
+    expect((await backupStore(relay.dataDir, file)).secretIncluded).toBe(true);
+
+    const restoredDir = useDir();
+    expect(restoreStore(restoredDir, file).secret).toBe('restored');
+    expect(readFileSync(join(restoredDir, 'secret.key'))).toEqual(
+      readFileSync(join(relay.dataDir, 'secret.key'))
+    );
+    const second = resources.relay(
+      await startTestRelay({ dataDir: restoredDir, insecureOpenAccess: false })
+    );
+    const reader = resources.provider(
+      connectProvider(second.wsUrl, ROOM, undefined, { token: ada.credential })
+    );
+    await whenSynced(reader);
+    expect(bodyText(reader)).toBe('Signed in before the backup.');
   });
 
   it('refuses to restore while a relay uses the data directory', async () => {
