@@ -4,52 +4,43 @@
  * still offline (served by the service worker), edits again, reconnects, and
  * both end with the same merged text.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startTestRelay, type TestRelay } from '../support/relay.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { TestRelay } from '../support/relay.js';
+import type { TcpProxy } from '../support/tcpProxy.js';
 import {
-  collectPageErrors,
   editorText,
-  launchChromium,
-  loadBuiltApp,
-  newPersonContext,
   typeAtEnd,
   waitForEditorReady,
   waitForSavedOnDevice,
   waitForServiceWorker
 } from '../support/browser.js';
+import { useE2E } from '../support/e2e.js';
 import { waitFor } from '../support/poll.js';
 
+const e2e = useE2E();
 let server: TestRelay;
-let browser: Browser;
 let proxyA: TcpProxy;
 let proxyB: TcpProxy;
 let contextA: BrowserContext;
-let contextB: BrowserContext;
 let pageA: Page;
 let pageB: Page;
-let errors: string[] = [];
 
-beforeAll(async () => {
-  server = await startTestRelay({ appHandler: await loadBuiltApp() });
+beforeEach(async () => {
+  server = await e2e.relay();
   // One proxy per person, so one of them can be cut off alone.
-  proxyA = await startTcpProxy(server.port);
-  proxyB = await startTcpProxy(server.port);
-  browser = await launchChromium();
-  contextA = await newPersonContext(browser, { userId: 'ana', name: 'Ana', color: '#1f6feb' });
-  contextB = await newPersonContext(browser, { userId: 'ravi', name: 'Ravi', color: '#bf3989' });
-  pageA = await contextA.newPage();
-  pageB = await contextB.newPage();
-  errors = [...collectPageErrors(pageA), ...collectPageErrors(pageB)];
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await proxyA?.close();
-  await proxyB?.close();
-  await server?.stop();
-  server?.cleanup();
+  proxyA = await e2e.proxy(server.port);
+  proxyB = await e2e.proxy(server.port);
+  ({ context: contextA, page: pageA } = await e2e.page({
+    userId: 'ana',
+    name: 'Ana',
+    color: '#1f6feb'
+  }));
+  ({ page: pageB } = await e2e.page({
+    userId: 'ravi',
+    name: 'Ravi',
+    color: '#bf3989'
+  }));
 });
 
 function status(page: Page) {
@@ -60,27 +51,44 @@ async function pendingEdits(page: Page): Promise<number> {
   return Number(await status(page).getAttribute('data-pending'));
 }
 
+/**
+ * Ana creates "Offline search RFC" and writes in it, Ravi opens it and writes
+ * too, and each sees the other's text. Returns the document's path.
+ */
+async function writeTogether(): Promise<string> {
+  await pageA.goto(proxyA.url + '/');
+  await pageA.getByTestId('new-doc').click();
+  await pageA.waitForURL(/\/d\/[A-Za-z0-9_-]+$/);
+  const documentPath = new URL(pageA.url()).pathname;
+  await waitForEditorReady(pageA);
+  await pageA.getByTestId('doc-title').fill('Offline search RFC');
+  await typeAtEnd(pageA, 'Alpha from Ana.');
+
+  await pageB.goto(proxyB.url + documentPath);
+  await waitForEditorReady(pageB);
+  await waitFor(async () => (await editorText(pageB)).includes('Alpha from Ana.'), {
+    message: 'Ravi to see Ana’s text'
+  });
+  await typeAtEnd(pageB, ' Bravo from Ravi.');
+  await waitFor(async () => (await editorText(pageA)).includes('Bravo from Ravi.'), {
+    message: 'Ana to see Ravi’s text'
+  });
+  return documentPath;
+}
+
+/** writeTogether, then Ana confirmed by the relay and her app able to open offline. */
+async function writeTogetherReadyForOffline(): Promise<string> {
+  const documentPath = await writeTogether();
+  await waitFor(async () => (await status(pageA).getAttribute('data-synced')) === 'true', {
+    message: 'Ana synced'
+  });
+  await waitForServiceWorker(pageA);
+  return documentPath;
+}
+
 describe('offline-first collaboration in real Chromium', () => {
-  let documentPath = '';
-
   it('two people see each other type live, with named carets', async () => {
-    await pageA.goto(proxyA.url + '/');
-    await pageA.getByTestId('new-doc').click();
-    await pageA.waitForURL(/\/d\/[A-Za-z0-9_-]+$/);
-    documentPath = new URL(pageA.url()).pathname;
-    await waitForEditorReady(pageA);
-    await pageA.getByTestId('doc-title').fill('Offline search RFC');
-    await typeAtEnd(pageA, 'Alpha from Ana.');
-
-    await pageB.goto(proxyB.url + documentPath);
-    await waitForEditorReady(pageB);
-    await waitFor(async () => (await editorText(pageB)).includes('Alpha from Ana.'), {
-      message: 'Ravi to see Ana’s text'
-    });
-    await typeAtEnd(pageB, ' Bravo from Ravi.');
-    await waitFor(async () => (await editorText(pageA)).includes('Bravo from Ravi.'), {
-      message: 'Ana to see Ravi’s text'
-    });
+    await writeTogether();
 
     // Presence: each sees both names; the remote caret carries the name.
     await waitFor(async () => (await pageA.getByTestId('peer').count()) === 2, {
@@ -105,7 +113,7 @@ describe('offline-first collaboration in real Chromium', () => {
   });
 
   it('keeps working offline, across a reload, and merges on reconnect', async () => {
-    await waitForServiceWorker(pageA);
+    const documentPath = await writeTogetherReadyForOffline();
 
     // Cut Ana off for real: the proxy drops her sockets, the browser goes offline.
     proxyA.sever();
@@ -174,6 +182,7 @@ describe('offline-first collaboration in real Chromium', () => {
   });
 
   it('syncs offline edits of a document closed before the network came back', async () => {
+    const documentPath = await writeTogetherReadyForOffline();
     proxyA.sever();
     await contextA.setOffline(true);
     await waitFor(
@@ -211,6 +220,7 @@ describe('offline-first collaboration in real Chromium', () => {
   });
 
   it('opens the list offline and creates a document there that reaches the team later', async () => {
+    await writeTogetherReadyForOffline();
     proxyA.sever();
     await contextA.setOffline(true);
     await pageA.goto(proxyA.url + '/');
@@ -245,6 +255,5 @@ describe('offline-first collaboration in real Chromium', () => {
         message: 'the offline document’s text to reach Ravi'
       }
     );
-    expect(errors).toEqual([]);
   });
 });

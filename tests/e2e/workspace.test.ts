@@ -3,33 +3,18 @@
  * document list (create, rename, delete with undo, restore from the trash)
  * seen live by a second person, and undo that only takes back your own edits.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startTestRelay, type TestRelay } from '../support/relay.js';
-import {
-  collectPageErrors,
-  editorText,
-  launchChromium,
-  loadBuiltApp,
-  newPersonContext,
-  typeAtEnd,
-  waitForEditorReady
-} from '../support/browser.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { TestRelay } from '../support/relay.js';
+import { editorText, typeAtEnd, waitForEditorReady } from '../support/browser.js';
+import { useE2E } from '../support/e2e.js';
 import { waitFor } from '../support/poll.js';
 
+const e2e = useE2E();
 let server: TestRelay;
-let browser: Browser;
-const errors: string[] = [];
 
-beforeAll(async () => {
-  server = await startTestRelay({ appHandler: await loadBuiltApp() });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
+beforeEach(async () => {
+  server = await e2e.relay();
 });
 
 async function rowTitles(page: Page): Promise<string[]> {
@@ -38,9 +23,7 @@ async function rowTitles(page: Page): Promise<string[]> {
 
 describe('workspace', () => {
   it('asks for a display name once and remembers it on this device', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    errors.push(...collectPageErrors(page));
+    const { page } = await e2e.page(null);
     await page.goto(server.url + '/');
     const name = page.getByTestId('identity-name');
     await name.waitFor();
@@ -59,23 +42,21 @@ describe('workspace', () => {
       'Lucía (São Paulo)'
     );
     await expect(page.getByTestId('identity-name').isVisible()).resolves.toBe(false);
-    await context.close();
   });
 
   it('lists, renames, deletes with undo and restores documents, live for everyone', async () => {
-    const contextA = await newPersonContext(browser, {
+    const contextA = await e2e.context({
       userId: 'pm',
       name: 'Piotr',
       color: '#1f6feb'
     });
-    const contextB = await newPersonContext(browser, {
+    const contextB = await e2e.context({
       userId: 'dir',
       name: 'Dana',
       color: '#1a7f37'
     });
     const a = await contextA.newPage();
     const b = await contextB.newPage();
-    errors.push(...collectPageErrors(a), ...collectPageErrors(b));
     await a.goto(server.url + '/');
     await b.goto(server.url + '/');
     await a.getByTestId('empty-list').waitFor();
@@ -146,24 +127,21 @@ describe('workspace', () => {
         message: 'document title follows the rename'
       }
     );
-    await contextA.close();
-    await contextB.close();
   });
 
   it('undo takes back only your own edits', async () => {
-    const contextA = await newPersonContext(browser, {
+    const contextA = await e2e.context({
       userId: 'u1',
       name: 'Uma',
       color: '#8250df'
     });
-    const contextB = await newPersonContext(browser, {
+    const contextB = await e2e.context({
       userId: 'u2',
       name: 'Vik',
       color: '#bc4c00'
     });
     const a = await contextA.newPage();
     const b = await contextB.newPage();
-    errors.push(...collectPageErrors(a), ...collectPageErrors(b));
     await a.goto(server.url + '/');
     await a.getByTestId('new-doc').click();
     await waitForEditorReady(a);
@@ -192,8 +170,5 @@ describe('workspace', () => {
     });
     expect(await editorText(a)).toContain('Vik wrote that.');
     expect(await editorText(b)).toContain('Vik wrote that.');
-    await contextA.close();
-    await contextB.close();
-    expect(errors).toEqual([]);
   });
 });

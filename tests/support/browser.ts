@@ -49,21 +49,56 @@ export interface Person {
   timeZone?: string;
 }
 
-/** A browser context for one person, their identity already picked. */
-export async function newPersonContext(browser: Browser, person: Person): Promise<BrowserContext> {
-  const context = await browser.newContext(person.timeZone ? { timezoneId: person.timeZone } : {});
-  await context.addInitScript((identity) => {
-    if (!localStorage.getItem('driftwrite:identity')) {
-      localStorage.setItem('driftwrite:identity', JSON.stringify(identity));
+/**
+ * Page errors (uncaught exceptions in the page) of every page opened in the
+ * contexts it watches, kept as they happen; `assertNone` fails a test on any.
+ */
+export class PageErrors {
+  readonly messages: string[] = [];
+
+  watch(context: BrowserContext): void {
+    for (const page of context.pages()) this.watchPage(page);
+    context.on('page', (page) => this.watchPage(page));
+  }
+
+  private watchPage(page: Page): void {
+    page.on('pageerror', (error) => this.messages.push(`${page.url()}: ${error.message}`));
+  }
+
+  assertNone(): void {
+    if (this.messages.length > 0) {
+      throw new Error(`The page raised errors:\n${this.messages.join('\n')}`);
     }
-  }, person);
-  return context;
+  }
 }
 
-export function collectPageErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  return errors;
+export interface ContextOptions {
+  /** Collects the page errors of every page the context opens. */
+  errors?: PageErrors;
+}
+
+/**
+ * Every browser context the end-to-end tests use is made here, so what each
+ * needs (an identity, later a credential) is added in one place. `null`: a
+ * first visit, nobody picked yet.
+ */
+export async function newPersonContext(
+  browser: Browser,
+  person: Person | null,
+  options: ContextOptions = {}
+): Promise<BrowserContext> {
+  const context = await browser.newContext(person?.timeZone ? { timezoneId: person.timeZone } : {});
+  options.errors?.watch(context);
+  if (person) {
+    await context.addInitScript((identity) => {
+      // A new page starts at about:blank, which has no storage.
+      if (!location.protocol.startsWith('http')) return;
+      if (!localStorage.getItem('driftwrite:identity')) {
+        localStorage.setItem('driftwrite:identity', JSON.stringify(identity));
+      }
+    }, person);
+  }
+  return context;
 }
 
 /** The document's text as the reader sees it, without other people's caret labels. */

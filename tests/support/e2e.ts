@@ -1,0 +1,100 @@
+/**
+ * What every end-to-end test file shares: one Chromium per file, and per test
+ * a fresh relay (with its own data directory), proxies and browser contexts,
+ * all closed after the test, whose page errors fail it. Nothing one test
+ * leaves behind reaches the next.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTestRelay, type TestRelay } from './relay.js';
+import { startTcpProxy, type TcpProxy } from './tcpProxy.js';
+import {
+  PageErrors,
+  launchChromium,
+  loadBuiltApp,
+  newPersonContext,
+  type Person
+} from './browser.js';
+import type { StartOptions } from '../../server/createServer.js';
+
+export interface E2E {
+  readonly browser: Browser;
+  /** Page errors of the current test's pages; checked after each test. */
+  readonly errors: PageErrors;
+  /** A context for a person (null: nobody picked yet), closed after the test. */
+  context(person: Person | null): Promise<BrowserContext>;
+  /** A context and one page in it. */
+  page(person: Person | null): Promise<{ context: BrowserContext; page: Page }>;
+  /** The built app and a relay on a fresh data directory, stopped after the test. */
+  relay(options?: StartOptions): Promise<TestRelay>;
+  /** A proxy in front of a port, so one person can be cut off alone. */
+  proxy(port: number): Promise<TcpProxy>;
+  /** Anything else to undo after the test (run last-in, first-out). */
+  defer(dispose: () => unknown): void;
+}
+
+export function useE2E(): E2E {
+  let browser: Browser | undefined;
+  let errors = new PageErrors();
+  let disposers: (() => unknown)[] = [];
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(() => {
+    errors = new PageErrors();
+    disposers = [];
+  });
+  afterEach(async () => {
+    const failures: unknown[] = [];
+    for (const dispose of disposers.reverse()) {
+      try {
+        await dispose();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    disposers = [];
+    errors.assertNone();
+    if (failures.length > 0) throw new AggregateError(failures, 'cleanup failed');
+  });
+
+  const e2e: E2E = {
+    get browser() {
+      if (!browser) throw new Error('Chromium is not running (useE2E at the top of the file)');
+      return browser;
+    },
+    get errors() {
+      return errors;
+    },
+    async context(person) {
+      const context = await newPersonContext(e2e.browser, person, { errors });
+      e2e.defer(() => context.close());
+      return context;
+    },
+    async page(person) {
+      const context = await e2e.context(person);
+      return { context, page: await context.newPage() };
+    },
+    async relay(options = {}) {
+      const relay = await startTestRelay({ appHandler: await loadBuiltApp(), ...options });
+      e2e.defer(async () => {
+        await relay.stop();
+        relay.cleanup();
+      });
+      return relay;
+    },
+    async proxy(port) {
+      const proxy = await startTcpProxy(port);
+      e2e.defer(() => proxy.close());
+      return proxy;
+    },
+    defer(dispose) {
+      disposers.push(dispose);
+    }
+  };
+  return e2e;
+}
