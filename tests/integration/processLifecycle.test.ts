@@ -44,9 +44,9 @@ function useDataDir(): string {
 }
 
 /** Writes through one client and returns once another client has received it from the relay. */
-async function writeAndSeeForwarded(wsUrl: string, content: string): Promise<void> {
-  const writer = resources.provider(connectProvider(wsUrl, ROOM));
-  const reader = resources.provider(connectProvider(wsUrl, ROOM));
+async function writeAndSeeForwarded(wsUrl: string, token: string, content: string): Promise<void> {
+  const writer = resources.provider(connectProvider(wsUrl, ROOM, undefined, { token }));
+  const reader = resources.provider(connectProvider(wsUrl, ROOM, undefined, { token }));
   await whenSynced(writer);
   await whenSynced(reader);
   writer.doc.getText('body').insert(bodyText(writer).length, content);
@@ -61,14 +61,15 @@ async function writeAndSeeForwarded(wsUrl: string, content: string): Promise<voi
 describe('relay process', () => {
   it('keeps an update it forwarded when killed with SIGKILL', async () => {
     const dataDir = useDataDir();
+    const token = await scriptCredential(dataDir);
     const first = await startChild(dataDir);
-    await writeAndSeeForwarded(first.wsUrl, 'Written just before the crash.');
+    await writeAndSeeForwarded(first.wsUrl, token, 'Written just before the crash.');
 
     const exit = await first.stop('SIGKILL');
     expect(exit.signal).toBe('SIGKILL');
 
     const second = await startChild(dataDir);
-    const fresh = resources.provider(connectProvider(second.wsUrl, ROOM));
+    const fresh = resources.provider(connectProvider(second.wsUrl, ROOM, undefined, { token }));
     await whenSynced(fresh);
     expect(bodyText(fresh)).toBe('Written just before the crash.');
 
@@ -83,10 +84,11 @@ describe('relay process', () => {
 
   it('flushes and exits 0 on SIGTERM, keeping the data', async () => {
     const dataDir = useDataDir();
+    const token = await scriptCredential(dataDir);
     const relay = await startChild(dataDir);
-    await writeAndSeeForwarded(relay.wsUrl, 'Kept through a clean shutdown.');
+    await writeAndSeeForwarded(relay.wsUrl, token, 'Kept through a clean shutdown.');
     // A client still connected at shutdown must not keep the process alive.
-    const lingering = resources.provider(connectProvider(relay.wsUrl, ROOM));
+    const lingering = resources.provider(connectProvider(relay.wsUrl, ROOM, undefined, { token }));
     await whenSynced(lingering);
 
     const exit = await relay.stop('SIGTERM');
@@ -104,8 +106,8 @@ describe('relay process', () => {
     }
 
     // Any relay on the same data directory will do; in-process saves a process start.
-    const restarted = resources.relay(await startTestRelay({ dataDir }));
-    const fresh = resources.provider(connectProvider(restarted.wsUrl, ROOM));
+    const restarted = resources.relay(await startTestRelay({ dataDir, insecureOpenAccess: false }));
+    const fresh = resources.provider(connectProvider(restarted.wsUrl, ROOM, undefined, { token }));
     await whenSynced(fresh);
     expect(bodyText(fresh)).toBe('Kept through a clean shutdown.');
   });
