@@ -14,6 +14,7 @@ import { schemaExtensions } from './schemaExtensions.js';
 import { pasteGuard, type PasteRefused } from './pasteGuard.js';
 import { CommentHighlights, type CommentHighlightsOptions } from './commentAnchors.js';
 import { Extension } from '@tiptap/core';
+import { presenceColor, presenceName } from '../model/deviceAccess.js';
 
 export interface EditorUser {
   name: string;
@@ -42,7 +43,12 @@ export function createEditor(options: CreateEditorOptions): Editor {
       Collaboration.configure({ fragment: getBody(options.doc) }),
       CollaborationCaret.configure({
         provider: { awareness: options.awareness },
-        user: options.user
+        user: options.user,
+        render: renderCaret,
+        selectionRender: (user: Record<string, unknown>) => ({
+          style: `background-color: ${presenceColor(user.color)}70`,
+          class: 'ProseMirror-yjs-selection'
+        })
       }),
       Placeholder.configure({ placeholder: 'Start writing…' }),
       ...(options.kind ? [templateGuidance(options.kind)] : []),
@@ -63,10 +69,29 @@ export function createEditor(options: CreateEditorOptions): Editor {
         'aria-label': 'Document body',
         role: 'textbox',
         'aria-multiline': 'true',
-        spellcheck: 'true'
+        spellcheck: 'true',
+        ...(options.editable === false ? { 'aria-readonly': 'true' } : {})
       }
     }
   });
+}
+
+/**
+ * Another person's caret and name label. What arrives in awareness is
+ * whatever that client sent: the colour is used only when it is `#rrggbb`,
+ * the name is cut to length and set as text, never as markup.
+ */
+function renderCaret(user: Record<string, unknown>): HTMLElement {
+  const color = presenceColor(user.color);
+  const caret = document.createElement('span');
+  caret.classList.add('collaboration-carets__caret');
+  caret.style.borderColor = color;
+  const label = document.createElement('div');
+  label.classList.add('collaboration-carets__label');
+  label.style.backgroundColor = color;
+  label.textContent = presenceName(user.name) || 'Someone';
+  caret.append(label);
+  return caret;
 }
 
 function commentShortcut(onComment: () => void) {

@@ -3,7 +3,7 @@
  * caret colour, and the working time that deadlines asked of them respect.
  * The same fields are registered in the workspace member list (people.ts).
  */
-import { readWorkingTime, type Person, type WorkingTime } from './people.js';
+import { readWorkingTime, workingTimeError, type Person, type WorkingTime } from './people.js';
 import { isColor, normalizeName, MAX_NAME_LENGTH } from './names.js';
 
 export { isColor, normalizeName, MAX_NAME_LENGTH };
@@ -81,5 +81,19 @@ export function personOf(identity: Identity): Person {
     workEnd: identity.workEnd,
     workDays: [...identity.workDays],
     updatedAt: identity.updatedAt
+  };
+}
+
+/**
+ * What is wrong with a profile someone typed, per part of the form (empty
+ * strings when it is fine): the identity dialog and the join page both ask.
+ */
+export function profileProblems(profile: { name: string } & WorkingTime): {
+  name: string;
+  time: string;
+} {
+  return {
+    name: normalizeName(profile.name) ? '' : 'Type the name your teammates know you by.',
+    time: workingTimeError(profile) ?? ''
   };
 }

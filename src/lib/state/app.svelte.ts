@@ -20,6 +20,38 @@ import {
   parseMarkdownFile
 } from '../editor/markdown.js';
 import { addEntry, newDocumentId } from '../model/workspaceIndex.js';
+import { IndexeddbPersistence } from 'y-indexeddb';
+import { untrack } from 'svelte';
+import { AccessState, ApiUnreachable } from './access.svelte.js';
+import { OFFLINE_JOIN_MESSAGE, readRedeemed, redeemErrorMessage } from '../model/deviceAccess.js';
+import { normalizeName, type Identity } from '../model/identity.js';
+import type { WorkingTime } from '../model/people.js';
+import { readLifecycle } from '../model/documentFields.js';
+import { readMeta } from '../model/schema.js';
+import { adrNumbers } from '../model/adr.js';
+import { downloadText, markdownFileName } from '../editor/exportFile.js';
+import { exportMarkdown } from '../editor/markdown.js';
+import { threadsMarkdown } from '../model/commentsMarkdown.js';
+import { readThreads } from '../model/comments.js';
+
+/** A profile as the identity dialog and the join page collect it. */
+export type Profile = { name: string; color: string } & WorkingTime;
+
+/** A profile saved here that the relay has not taken yet (viewers and commenters). */
+export const PROFILE_PENDING_KEY = 'driftwrite:profile-pending';
+
+/**
+ * Joining was refused or impossible; the message is for the person.
+ * `retryable`: the same invite may work later (offline, relay in trouble).
+ */
+export class JoinError extends Error {
+  constructor(
+    message: string,
+    readonly retryable = false
+  ) {
+    super(message);
+  }
+}
 
 /** Where the relay is: the same origin as the app unless configured otherwise. */
 export function relayUrl(location: Location): string {
@@ -36,6 +68,8 @@ export class AppState {
   readonly registry = new SyncRegistry();
   readonly toasts = new Toasts();
   readonly identity: IdentityState;
+  /** The credential, role and whether the relay accepts them. */
+  readonly access: AccessState;
   readonly workspace: WorkspaceState;
   readonly outbox: Outbox;
   readonly threads: ThreadLibrary;
@@ -44,24 +78,41 @@ export class AppState {
   readonly queue: Queue;
   online = $state(true);
   private readonly offOnline: () => void;
+  private readonly storage: Storage;
+  private readonly stopRegistration: () => void;
+  /** This device joined in this page load: the relay has just written its member entry. */
+  private joinedHere = false;
 
   constructor(win: Window) {
     this.serverUrl = relayUrl(win.location);
     this.connectivity = browserConnectivity(win);
     this.online = this.connectivity.online;
-    this.offOnline = this.connectivity.subscribe((online) => (this.online = online));
+    this.storage = win.localStorage;
+    this.offOnline = this.connectivity.subscribe((online) => {
+      this.online = online;
+      if (online) void this.pushPendingProfile();
+    });
     this.identity = new IdentityState(win.localStorage);
+    this.access = new AccessState({
+      storage: win.localStorage,
+      serverUrl: this.serverUrl,
+      connectivity: this.connectivity,
+      events: win
+    });
     this.workspace = new WorkspaceState({
       workspaceId: DEFAULT_WORKSPACE_ID,
       serverUrl: this.serverUrl,
       connectivity: this.connectivity,
-      registry: this.registry
+      registry: this.registry,
+      gate: this.access,
+      canEdit: () => this.access.canEdit
     });
     this.threads = new ThreadLibrary({
       workspace: this.workspace,
       serverUrl: this.serverUrl,
       connectivity: this.connectivity,
-      registry: this.registry
+      registry: this.registry,
+      gate: this.access
     });
     const storage = win.localStorage;
     this.queue = $derived.by(() => {
@@ -96,15 +147,66 @@ export class AppState {
         };
       });
     });
-    if (this.identity.current) this.workspace.register(this.identity.current);
+    // Editors keep their member entry current themselves; for viewers and
+    // commenters the relay writes it (at redeem, and on PUT /api/profile).
+    this.stopRegistration = $effect.root(() => {
+      $effect(() => {
+        const identity = this.identity.current;
+        if (!identity || !this.access.canEdit) return;
+        untrack(() => this.workspace.register(identity, { waitForRelay: this.joinedHere }));
+      });
+    });
     this.outbox = new Outbox({
       workspaceId: DEFAULT_WORKSPACE_ID,
       serverUrl: this.serverUrl,
       connectivity: this.connectivity,
       registry: this.registry,
       storage: win.localStorage,
-      events: win
+      events: win,
+      gate: this.access
     });
+    if (this.online) void this.pushPendingProfile();
+  }
+
+  /**
+   * Joins the workspace with an invite (docs/access.md, POST /api/redeem):
+   * keeps the credential, saves the profile under the person id the relay
+   * gives, and connects every session with it. Throws JoinError with plain
+   * words when the relay refuses or cannot be reached.
+   */
+  async join(invite: string, profile: Profile): Promise<Identity> {
+    if (!this.connectivity.online) throw new JoinError(OFFLINE_JOIN_MESSAGE, true);
+    const body = {
+      invite,
+      name: normalizeName(profile.name),
+      color: profile.color,
+      timeZone: profile.timeZone,
+      workStart: profile.workStart,
+      workEnd: profile.workEnd,
+      workDays: [...profile.workDays].sort((a, b) => a - b),
+      personId: this.identity.proposedId()
+    };
+    let answer;
+    try {
+      answer = await this.access.request('POST', '/api/redeem', body, { signedIn: false });
+    } catch (error) {
+      if (error instanceof ApiUnreachable) throw new JoinError(OFFLINE_JOIN_MESSAGE, true);
+      throw error;
+    }
+    if (answer.status < 200 || answer.status >= 300) {
+      // 400 (the form), 429 and 5xx may pass with the same invite; 401 and 410 never.
+      const retryable = answer.status !== 401 && answer.status !== 410;
+      throw new JoinError(redeemErrorMessage(answer.status, answer.body), retryable);
+    }
+    const access = readRedeemed(answer.body);
+    if (!access) {
+      throw new JoinError('The relay answered, but not with a sign-in this app can use.');
+    }
+    // The relay wrote the member entry from this profile already.
+    this.storage.removeItem(PROFILE_PENDING_KEY);
+    this.joinedHere = true;
+    this.access.adopt(access);
+    return this.identity.adopt(access.personId, profile);
   }
 
   /**
@@ -129,7 +231,8 @@ export class AppState {
     const doc = new Y.Doc();
     const session = new DocSession(docRoom(this.workspace.id, id), doc, {
       serverUrl: this.serverUrl,
-      connectivity: this.connectivity
+      connectivity: this.connectivity,
+      gate: this.access
     });
     try {
       await session.whenLoaded;
@@ -144,12 +247,126 @@ export class AppState {
     return id;
   }
 
-  /** Saves the profile on this device and in the workspace member list. */
-  saveProfile(profile: Parameters<IdentityState['save']>[0]): void {
+  /**
+   * Saves the profile on this device and in the workspace member list:
+   * editors write the list themselves, anyone else asks the relay to
+   * (PUT /api/profile), now or once online.
+   */
+  saveProfile(profile: Profile): void {
     const identity = this.identity.save(profile);
-    this.workspace.register(identity);
+    if (this.access.canEdit) {
+      this.workspace.register(identity, { waitForRelay: this.joinedHere });
+      return;
+    }
+    if (!this.access.stored) return;
+    this.storage.setItem(PROFILE_PENDING_KEY, String(identity.updatedAt));
+    if (!this.connectivity.online) {
+      this.toasts.show({
+        message: 'Saved on this device; your profile updates for others when you are online.'
+      });
+      return;
+    }
+    void this.pushPendingProfile(true);
   }
 
+  private pushingProfile = false;
+
+  /** Sends a profile saved here to the relay (viewers and commenters); kept for later on failure. */
+  private async pushPendingProfile(tell = false): Promise<void> {
+    const identity = this.identity.current;
+    if (this.pushingProfile || !identity || !this.access.stored || this.access.canEdit) return;
+    if (this.storage.getItem(PROFILE_PENDING_KEY) === null) return;
+    this.pushingProfile = true;
+    try {
+      const answer = await this.access.request('PUT', '/api/profile', {
+        name: identity.name,
+        color: identity.color,
+        timeZone: identity.timeZone,
+        workStart: identity.workStart,
+        workEnd: identity.workEnd,
+        workDays: identity.workDays
+      });
+      if (answer.status >= 200 && answer.status < 300) {
+        // A newer save made meanwhile stays pending.
+        if (this.storage.getItem(PROFILE_PENDING_KEY) === String(identity.updatedAt)) {
+          this.storage.removeItem(PROFILE_PENDING_KEY);
+        }
+        return;
+      }
+      if (answer.status === 401 || answer.status === 403) {
+        void this.access.check();
+        return;
+      }
+      this.toasts.show({
+        tone: 'error',
+        message: `Your profile was saved on this device, but the relay did not take it (status ${answer.status}); it is sent again next time you are online.`
+      });
+    } catch (error) {
+      if (!(error instanceof ApiUnreachable)) throw error;
+      if (tell) {
+        this.toasts.show({
+          message: 'Saved on this device; your profile updates for others when you are online.'
+        });
+      }
+    } finally {
+      this.pushingProfile = false;
+    }
+  }
+
+  /** Edits not yet on the relay, on every session open here (documents, comments, list). */
+  get pendingEdits(): number {
+    return this.registry.combined.pendingEdits;
+  }
+
+  /**
+   * Downloads a Markdown file of each document that holds edits the relay
+   * has not confirmed (read from this device's copy), and of the comments of
+   * each document whose threads do. Returns how many files.
+   */
+  async exportUnsynced(): Promise<number> {
+    let count = await this.exportUnsyncedDocuments();
+    // Comments wait in their own rooms: each document's threads as one file.
+    for (const id of this.threads.unsyncedIds()) {
+      const room = this.threads.room(id);
+      const title = this.workspace.entry(id)?.title ?? '';
+      const markdown = threadsMarkdown(title, readThreads(room.doc), (person) =>
+        this.workspace.nameOf(person)
+      );
+      downloadText(markdownFileName(`comments ${title}`, null), markdown);
+      count++;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return count;
+  }
+
+  private async exportUnsyncedDocuments(): Promise<number> {
+    const ids = this.outbox.unsyncedIds();
+    const entries = this.workspace.entries.filter((e) => e.kind === 'adr');
+    const numbers = adrNumbers(entries);
+    let count = 0;
+    for (const id of ids) {
+      const doc = new Y.Doc();
+      const persistence = new IndexeddbPersistence(
+        `driftwrite:${docRoom(this.workspace.id, id)}`,
+        doc
+      );
+      try {
+        await persistence.whenSynced;
+        const meta = readMeta(doc);
+        const adrNumber = readLifecycle(doc).adrNumber ?? numbers.get(id) ?? null;
+        const markdown = exportMarkdown(doc, { adrNumber, people: this.workspace.peopleById });
+        const title = meta.title || this.workspace.entry(id)?.title || '';
+        downloadText(markdownFileName(title, meta.kind === 'adr' ? adrNumber : null), markdown);
+        count++;
+        // Browsers may drop downloads started in the same instant.
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      } finally {
+        await persistence.destroy();
+        doc.destroy();
+      }
+    }
+    return count;
+  }
   /** The person written into "last edited by"; empty until the user picks one. */
   get author() {
     const identity = this.identity.current;
@@ -158,6 +375,8 @@ export class AppState {
 
   destroy(): void {
     this.offOnline();
+    this.stopRegistration();
+    this.access.destroy();
     this.outbox.destroy();
     this.threads.destroy();
     this.stopQueueCache();

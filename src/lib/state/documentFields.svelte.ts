@@ -325,6 +325,8 @@ export class DocumentFields {
 
   /** Keeps the list's copy of status, TL;DR, window and people current. */
   private mirror(): void {
+    // Only editors write the index; for anyone else the relay would drop it.
+    if (!this.workspace.writable) return;
     if (!this.document.loaded || !this.workspace.entry(this.document.id)) return;
     // A device that has not heard from the relay yet may hold an old state of
     // the fields: it mirrors only its own edits until then, so it never puts

@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
-import { DocSession } from '../sync/DocSession.js';
+import { DocSession, type SessionGate } from '../sync/DocSession.js';
+import { presenceUser } from '../model/deviceAccess.js';
 import type { Connectivity } from '../sync/connectivity.js';
 import { docRoom } from '../model/rooms.js';
 import {
@@ -38,6 +39,8 @@ export interface DocumentOptions {
   registry: SyncRegistry;
   outbox: Outbox;
   identity: Identity;
+  /** Access: the credential the session sends, and whether it may connect. */
+  gate?: SessionGate;
 }
 
 /** Origin of writes the app makes on its own (meta, title copies): not edits to attribute. */
@@ -60,6 +63,11 @@ export class DocumentState {
   /** When someone moved this document to the trash (null while it is listed). */
   deletedAt = $state<number | null>(null);
   deletedBy = $state<string | null>(null);
+  /**
+   * The relay dropped a write of ours to this document (outside our role):
+   * the reason it gave. The edit stays on this device only.
+   */
+  readOnly = $state<string | null>(null);
 
   private readonly workspace: WorkspaceState;
   private readonly outbox: Outbox;
@@ -78,8 +86,10 @@ export class DocumentState {
     this.outbox.open(this.id);
     this.session = new DocSession(docRoom(options.workspace.id, options.documentId), this.doc, {
       serverUrl: options.serverUrl,
-      connectivity: options.connectivity
+      connectivity: options.connectivity,
+      gate: options.gate
     });
+    this.session.on('read-only', this.onReadOnly);
     this.untrack = options.registry.track(this.session);
     this.setAwarenessUser();
 
@@ -93,6 +103,7 @@ export class DocumentState {
   }
 
   setTitle(title: string): void {
+    if (!this.workspace.writable) return;
     const now = Date.now();
     setDocTitle(this.doc, title, now);
     const author = { userId: this.identity.userId, name: this.identity.name };
@@ -120,6 +131,7 @@ export class DocumentState {
     this.doc.off('update', this.onUpdate);
     this.session.awareness.off('change', this.onAwareness);
     this.session.off('status', this.onStatus);
+    this.session.off('read-only', this.onReadOnly);
     this.workspace.session.off('status', this.onStatus);
     this.untrack();
     const finalState = this.session.state;
@@ -131,7 +143,7 @@ export class DocumentState {
 
   private onLoaded(): void {
     if (this.destroyed) return;
-    if (this.workspace.createdHere.has(this.id)) this.initFromIndex();
+    if (this.workspace.createdHere.has(this.id) && this.workspace.writable) this.initFromIndex();
     this.readMetaIntoState();
     this.loaded = true;
   }
@@ -163,10 +175,20 @@ export class DocumentState {
 
   private templateWritten = false;
 
+  private readonly onReadOnly = (reason: string) => {
+    this.readOnly = reason;
+  };
+
   private readonly onStatus = () => {
     if (this.destroyed) return;
     if (this.session.state.localLoaded) this.outbox.note(this.id, this.session.state);
     if (!this.session.state.synced) return;
+    // Only editors write meta and the list's copy of the title; for anyone
+    // else the relay would drop it.
+    if (!this.workspace.writable) {
+      this.missing = getMetaMap(this.doc).size === 0 && !this.workspace.entry(this.id);
+      return;
+    }
     const meta = getMetaMap(this.doc);
     if (meta.size === 0) this.initFromIndex();
     // Known nowhere: neither listed nor stored on the relay.
@@ -176,12 +198,12 @@ export class DocumentState {
 
   private readonly onMeta = () => {
     this.readMetaIntoState();
-    if (this.loaded) this.reconcileTitles();
+    if (this.loaded && this.workspace.writable) this.reconcileTitles();
   };
 
   private readonly onIndex = () => {
     this.readMetaIntoState();
-    if (this.loaded) this.reconcileTitles();
+    if (this.loaded && this.workspace.writable) this.reconcileTitles();
   };
 
   /** The document's own meta; the list's entry stands in until that arrives. */
@@ -232,7 +254,7 @@ export class DocumentState {
   };
 
   private touch(): void {
-    if (this.destroyed) return;
+    if (this.destroyed || !this.workspace.writable) return;
     this.lastTouch = Date.now();
     const author = { userId: this.identity.userId, name: this.identity.name };
     touchEntry(this.workspace.doc, this.id, author, this.lastTouch);
@@ -250,14 +272,11 @@ export class DocumentState {
     const peers: Peer[] = [];
     const self = this.doc.clientID;
     this.session.awareness.getStates().forEach((state, clientId) => {
-      const user = (state as { user?: { name?: unknown; color?: unknown } }).user;
-      if (!user || typeof user.name !== 'string') return;
-      peers.push({
-        clientId,
-        name: user.name,
-        color: typeof user.color === 'string' ? user.color : '#57606a',
-        isSelf: clientId === self
-      });
+      // Other devices' awareness is not checked by the relay: a name is cut
+      // to length and a colour that is not #rrggbb gets the default.
+      const user = presenceUser(state);
+      if (!user) return;
+      peers.push({ clientId, name: user.name, color: user.color, isSelf: clientId === self });
     });
     peers.sort((a, b) => Number(b.isSelf) - Number(a.isSelf) || a.name.localeCompare(b.name));
     this.peers = peers;

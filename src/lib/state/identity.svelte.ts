@@ -23,8 +23,27 @@ export class IdentityState {
   }
 
   save(profile: { name: string; color: string } & WorkingTime): Identity {
+    return this.write(this.current?.userId ?? newDocumentId(), profile);
+  }
+
+  /**
+   * Saves the profile under the person id the relay gave this device when it
+   * joined (usually the id it already had). What was written on this device
+   * under an earlier id keeps that id: it is history, not rewritten.
+   */
+  adopt(personId: string, profile: { name: string; color: string } & WorkingTime): Identity {
+    if (!personId) throw new Error('The relay gave no person id.');
+    return this.write(personId, profile);
+  }
+
+  /** The id to offer the relay when joining: the one this device already uses, or a new one. */
+  proposedId(): string {
+    return this.current?.userId ?? newDocumentId();
+  }
+
+  private write(userId: string, profile: { name: string; color: string } & WorkingTime): Identity {
     const identity: Identity = {
-      userId: this.current?.userId ?? newDocumentId(),
+      userId,
       name: normalizeName(profile.name),
       color: profile.color,
       timeZone: profile.timeZone,

@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { DocSession } from '../sync/DocSession.js';
+import { DocSession, type SessionGate } from '../sync/DocSession.js';
 import type { Connectivity } from '../sync/connectivity.js';
 import { docRoom, isValidId } from '../model/rooms.js';
 import type { SyncState } from '../model/status.js';
@@ -22,6 +22,8 @@ export interface OutboxOptions {
   storage: Storage;
   /** Where other tabs' storage events arrive (the window), if any. */
   events?: Pick<Window, 'addEventListener' | 'removeEventListener'>;
+  /** Access: the credential sessions send, and whether they may connect. */
+  gate?: SessionGate;
 }
 
 /**
@@ -64,6 +66,11 @@ export class Outbox {
     else this.options.storage.removeItem(key);
   }
 
+  /** Documents with edits the relay has not confirmed, as this device last recorded. */
+  unsyncedIds(): string[] {
+    return readIds(this.options.storage);
+  }
+
   /** Documents being synced in the background now (for tests and the status). */
   get backgroundIds(): string[] {
     return [...this.background.keys()];
@@ -85,7 +92,8 @@ export class Outbox {
     const doc = new Y.Doc();
     const session = new DocSession(docRoom(this.options.workspaceId, id), doc, {
       serverUrl: this.options.serverUrl,
-      connectivity: this.options.connectivity
+      connectivity: this.options.connectivity,
+      gate: this.options.gate
     });
     const untrack = this.options.registry.track(session);
     const onStatus = (state: SyncState) => {

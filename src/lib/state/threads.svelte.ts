@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
-import { SvelteMap } from 'svelte/reactivity';
-import { DocSession } from '../sync/DocSession.js';
+import { SvelteMap, SvelteSet } from 'svelte/reactivity';
+import { DocSession, type SessionGate } from '../sync/DocSession.js';
 import type { Connectivity } from '../sync/connectivity.js';
 import { commentsRoom } from '../model/rooms.js';
 import {
@@ -24,6 +24,8 @@ export interface ThreadLibraryOptions {
   serverUrl: string;
   connectivity: Connectivity;
   registry: SyncRegistry;
+  /** Access: the credential sessions send, and whether they may connect. */
+  gate?: SessionGate;
 }
 
 interface Room {
@@ -44,6 +46,8 @@ interface Room {
 export class ThreadLibrary {
   /** Threads per document id, for documents whose room has been read. */
   readonly threads = new SvelteMap<string, Thread[]>();
+  /** Documents whose comments room dropped a write of ours (outside our role). */
+  readonly readOnly = new SvelteSet<string>();
   /** A clock for deadlines: "due in 3 h" and "overdue" move with it. */
   now = $state(Date.now());
 
@@ -89,6 +93,13 @@ export class ThreadLibrary {
   release(documentId: string): void {
     this.held.delete(documentId);
     if (!this.destroyed) this.open(documentId);
+  }
+
+  /** Documents whose comments room holds edits the relay has not confirmed. */
+  unsyncedIds(): string[] {
+    return [...this.rooms]
+      .filter(([, room]) => room.session.state.pendingEdits > 0)
+      .map(([id]) => id);
   }
 
   /** Every listed document's room has been read from this device. */
@@ -139,9 +150,12 @@ export class ThreadLibrary {
     const doc = new Y.Doc();
     const session = new DocSession(commentsRoom(this.workspace.id, documentId), doc, {
       serverUrl: this.options.serverUrl,
-      connectivity: this.options.connectivity
+      connectivity: this.options.connectivity,
+      gate: this.options.gate
     });
     const untrack = this.options.registry.track(session);
+    const onReadOnly = () => this.readOnly.add(documentId);
+    session.on('read-only', onReadOnly);
     const read = () => this.scheduleRead(documentId);
     const threadsMap = getThreadsMap(doc);
     threadsMap.observeDeep(read);
@@ -151,6 +165,7 @@ export class ThreadLibrary {
       session,
       stop: () => {
         threadsMap.unobserveDeep(read);
+        session.off('read-only', onReadOnly);
         untrack();
         session.destroy();
         doc.destroy();

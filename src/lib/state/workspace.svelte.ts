@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { DocSession } from '../sync/DocSession.js';
+import { DocSession, type SessionGate } from '../sync/DocSession.js';
 import type { Connectivity } from '../sync/connectivity.js';
 import { indexRoom } from '../model/rooms.js';
 import type { Author, DocumentKind } from '../model/schema.js';
@@ -29,6 +29,13 @@ export interface WorkspaceOptions {
   serverUrl: string;
   connectivity: Connectivity;
   registry: SyncRegistry;
+  /** Access: the credential sessions send, and whether they may connect. */
+  gate?: SessionGate;
+  /**
+   * Whether this device may write the index (editors). Others never write
+   * it: the relay would drop the write (default: yes).
+   */
+  canEdit?: () => boolean;
 }
 
 /** The document list of one workspace, live from its index document. */
@@ -41,6 +48,14 @@ export class WorkspaceState {
   loaded = $state(false);
   /** The workspace member list, by name. */
   people = $state<Person[]>([]);
+  /** Member ids the relay marked removed (`removedAt` on their entry). */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- replaced whole, never mutated
+  removedIds = $state<ReadonlySet<string>>(new Set());
+  /** The role the relay recorded on each member entry, where it did. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- replaced whole, never mutated
+  memberRoles = $state<ReadonlyMap<string, string>>(new Map());
+  /** The relay dropped a write of ours to the index (outside our role). */
+  readOnly = $state(false);
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- derived anew, never mutated
   readonly peopleById = $derived(new Map(this.people.map((p) => [p.id, p])));
   /**
@@ -53,15 +68,43 @@ export class WorkspaceState {
   private readonly untrack: () => void;
   private destroyed = false;
   private readonly onChange = () => this.refresh();
-  private readonly onMembers = () => (this.people = listPeople(this.doc));
+  private readonly onMembers = () => {
+    this.people = listPeople(this.doc);
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- replaced whole, never mutated
+    const removed = new Set<string>();
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- replaced whole, never mutated
+    const roles = new Map<string, string>();
+    getMembersMap(this.doc).forEach((raw, id) => {
+      const entry = raw as { removedAt?: unknown; role?: unknown } | null;
+      const at = entry?.removedAt;
+      if (at !== undefined && at !== null && at !== false) removed.add(id);
+      if (typeof entry?.role === 'string') roles.set(id, entry.role);
+    });
+    this.removedIds = removed;
+    this.memberRoles = roles;
+  };
   private pendingRegistration: Identity | null = null;
+  /** A registration waits for the relay's copy of the list (see register). */
+  private waitForRelay = false;
+  private syncedOnce = false;
+  private readonly onStatus = () => {
+    if (this.syncedOnce || !this.session.state.synced) return;
+    this.syncedOnce = true;
+    if (this.pendingRegistration) this.register(this.pendingRegistration);
+  };
+  private readonly canEdit: () => boolean;
+  private readonly onReadOnly = () => (this.readOnly = true);
 
   constructor(options: WorkspaceOptions) {
     this.id = options.workspaceId;
+    this.canEdit = options.canEdit ?? (() => true);
     this.session = new DocSession(indexRoom(options.workspaceId), this.doc, {
       serverUrl: options.serverUrl,
-      connectivity: options.connectivity
+      connectivity: options.connectivity,
+      gate: options.gate
     });
+    this.session.on('read-only', this.onReadOnly);
+    this.session.on('status', this.onStatus);
     this.untrack = options.registry.track(this.session);
     getDocumentsMap(this.doc).observeDeep(this.onChange);
     getMembersMap(this.doc).observe(this.onMembers);
@@ -77,16 +120,27 @@ export class WorkspaceState {
   /**
    * Puts this device's person in the member list (or updates it), once the
    * list stored on the device has been read, so a profile saved on another
-   * device later is not overwritten by an older one.
+   * device later is not overwritten by an older one. `waitForRelay` (a
+   * device that has just joined): once the relay's list has arrived too, as
+   * the relay wrote the entry at redeem; written blind, the whole entry could
+   * win over the relay's and lose the keys it keeps there (role).
    */
-  register(identity: Identity): void {
-    if (this.destroyed) return;
-    if (!this.loaded) {
+  register(identity: Identity, { waitForRelay = false }: { waitForRelay?: boolean } = {}): void {
+    // Viewers and commenters cannot write the index: the relay keeps their
+    // entry (AppState sends their profile through PUT /api/profile).
+    if (this.destroyed || !this.canEdit()) return;
+    if (waitForRelay) this.waitForRelay = true;
+    if (!this.loaded || (this.waitForRelay && !this.syncedOnce)) {
       this.pendingRegistration = identity;
       return;
     }
     this.pendingRegistration = null;
     upsertPerson(this.doc, personOf(identity));
+  }
+
+  /** Whether this device may write the index now (editors). */
+  get writable(): boolean {
+    return this.canEdit();
   }
 
   /** The name to show for a stored person id (or a legacy display name). */
@@ -121,6 +175,8 @@ export class WorkspaceState {
     this.destroyed = true;
     getDocumentsMap(this.doc).unobserveDeep(this.onChange);
     getMembersMap(this.doc).unobserve(this.onMembers);
+    this.session.off('read-only', this.onReadOnly);
+    this.session.off('status', this.onStatus);
     this.untrack();
     this.session.destroy();
     this.doc.destroy();

@@ -24,6 +24,7 @@ import * as decoding from 'lib0/decoding';
 import * as idb from 'lib0/indexeddb';
 import { ObservableV2 } from 'lib0/observable';
 import { Awareness } from 'y-protocols/awareness';
+import * as authProtocol from 'y-protocols/auth';
 import { WebsocketProvider } from 'y-websocket';
 import { IndexeddbPersistence, storeState } from 'y-indexeddb';
 import { CLOSE, MESSAGE } from '../model/protocol.js';
@@ -62,10 +63,40 @@ export interface DocSessionOptions {
   confirmDelayMs?: number;
   /** Prefix of IndexedDB database names, so tests and apps do not collide. */
   databasePrefix?: string;
+  /** Query parameters of the relay URL, e.g. `{ token: credential }` (docs/access.md). */
+  params?: Record<string, string>;
+  /**
+   * Who may connect: the app's access state. Its params are added to
+   * `params`; while it is closed the session keeps to this device.
+   */
+  gate?: SessionGate;
+}
+
+/**
+ * The access side of every session: the credential to send, whether the
+ * relay may be asked at all, and a hook to follow the session (to stop or
+ * resume it, or to ask why a connection was refused).
+ */
+export interface SessionGate {
+  readonly params: Record<string, string> | undefined;
+  readonly open: boolean;
+  /** Called once per session; the returned function is called when it is destroyed. */
+  attach(session: DocSession): () => void;
+}
+
+/** A socket closed: `opened` false means the relay refused it before it opened. */
+export interface SocketClose {
+  code: number;
+  reason: string;
+  opened: boolean;
 }
 
 type Events = {
   status: (state: SyncState) => void;
+  /** The relay said a write of ours was outside our role (y-protocols auth). */
+  'read-only': (reason: string) => void;
+  /** The socket closed while the network was up (not closed by us). */
+  'socket-close': (close: SocketClose) => void;
 };
 
 export class DocSession extends ObservableV2<Events> {
@@ -77,6 +108,11 @@ export class DocSession extends ObservableV2<Events> {
   state: SyncState;
   /** Resolves once the copy on this device has been read. */
   readonly whenLoaded: Promise<void>;
+  /**
+   * Set when the relay dropped a write of ours as outside our role ("permission
+   * denied"): the reason it gave. The edits stay on this device.
+   */
+  readOnly: string | null = null;
 
   private localSeq = 0;
   private confirmedSeq = 0;
@@ -93,6 +129,9 @@ export class DocSession extends ObservableV2<Events> {
   private readonly offConnectivity: () => void;
   /** Whether the owner wants the relay connection (the network may still be down). */
   private wantConnected: boolean;
+  /** Whether access allows connecting (the gate); see setGate. */
+  private gateOpen: boolean;
+  private readonly detachGate: () => void;
   private destroyed = false;
 
   constructor(room: string, doc: Y.Doc, options: DocSessionOptions) {
@@ -104,6 +143,7 @@ export class DocSession extends ObservableV2<Events> {
     this.awareness = options.awareness ?? new Awareness(doc);
     const network = this.connectivity?.online ?? true;
     this.wantConnected = options.connect ?? true;
+    this.gateOpen = options.gate?.open ?? true;
     this.state = { ...INITIAL_SYNC_STATE, network, localLoaded: options.persist === false };
 
     this.persistence =
@@ -119,7 +159,8 @@ export class DocSession extends ObservableV2<Events> {
       // is kept because it makes two tabs on one device live without a relay.
       disableBc: false,
       maxBackoffTime: 5000,
-      shouldReconnect: (event) => !isFinalClose(event.code)
+      shouldReconnect: (event) => !isFinalClose(event.code),
+      params: { ...options.params, ...options.gate?.params }
     });
     // Tabs of this device share edits over BroadcastChannel even when the
     // session starts offline and never opens a socket.
@@ -127,6 +168,12 @@ export class DocSession extends ObservableV2<Events> {
     this.provider.messageHandlers[MESSAGE.confirm] = (_encoder, decoder) => {
       this.onConfirmed(decoding.readVarUint(decoder));
     };
+    // The relay drops a write outside our role and says so once per
+    // connection; the published client only logs it.
+    this.provider.messageHandlers[MESSAGE.auth] = (_encoder, decoder) => {
+      authProtocol.readAuthMessage(decoder, doc, (_doc, reason) => this.onDenied(reason));
+    };
+    this.provider.on('connection-close', this.onConnectionClose);
     this.provider.on('status', this.onProviderStatus);
     this.provider.on('sync', this.onProviderSync);
     this.provider.on('closed', this.onProviderClosed);
@@ -144,10 +191,16 @@ export class DocSession extends ObservableV2<Events> {
     // The network may come back while the copy is still loading; the change
     // handler leaves connecting to this.
     void this.whenLoaded.then(() => {
-      if (!this.destroyed && this.wantConnected && (this.connectivity?.online ?? true)) {
+      if (
+        !this.destroyed &&
+        this.wantConnected &&
+        this.gateOpen &&
+        (this.connectivity?.online ?? true)
+      ) {
         this.provider.connect();
       }
     });
+    this.detachGate = options.gate?.attach(this) ?? (() => {});
   }
 
   /** Starts (or resumes) syncing with the relay, also after a refusal. */
@@ -155,7 +208,41 @@ export class DocSession extends ObservableV2<Events> {
     if (this.destroyed) return;
     this.wantConnected = true;
     this.setState({ refused: null });
-    this.provider.connect();
+    if (this.gateOpen) this.provider.connect();
+  }
+
+  /** The relay URL's query parameters from now on (a new credential); reconnects if open. */
+  setParams(params: Record<string, string>): void {
+    if (this.destroyed) return;
+    const before = JSON.stringify(this.provider.params);
+    this.provider.params = { ...params };
+    if (before === JSON.stringify(this.provider.params)) return;
+    // A socket opened with the old credential is replaced.
+    if (this.provider.ws) {
+      this.closeSocket();
+      if (this.wantConnected && this.gateOpen && this.state.localLoaded) {
+        if (this.connectivity?.online ?? true) this.provider.connect();
+      }
+    }
+  }
+
+  /**
+   * Access opens or closes the way to the relay: closed (revoked, not
+   * joined), the session keeps working on this device and stops
+   * reconnecting; opened again, it resumes if its owner still wants it.
+   */
+  setGate(open: boolean): void {
+    if (this.destroyed || open === this.gateOpen) return;
+    this.gateOpen = open;
+    if (!open) {
+      this.closeSocket();
+      return;
+    }
+    this.readOnly = null;
+    if (this.wantConnected && this.state.localLoaded && (this.connectivity?.online ?? true)) {
+      this.setState({ refused: null });
+      this.provider.connect();
+    }
   }
 
   /** Stops syncing; edits keep being stored on this device. */
@@ -183,10 +270,12 @@ export class DocSession extends ObservableV2<Events> {
     this.destroyed = true;
     if (this.confirmTimer) clearTimeout(this.confirmTimer);
     this.offConnectivity();
+    this.detachGate();
     this.doc.off('update', this.onDocUpdate);
     this.provider.off('status', this.onProviderStatus);
     this.provider.off('sync', this.onProviderSync);
     this.provider.off('closed', this.onProviderClosed);
+    this.provider.off('connection-close', this.onConnectionClose);
     this.provider.destroy();
     void this.persistence?.destroy();
     super.destroy();
@@ -275,6 +364,25 @@ export class DocSession extends ObservableV2<Events> {
     this.setState({ refused: { code: event.code, reason: event.reason } });
   };
 
+  /**
+   * A socket closed by the other side (`event` is null when we closed it).
+   * One that never opened was refused at the upgrade (browsers show that as
+   * 1006 and hide the HTTP status); the access state asks the relay why.
+   */
+  private readonly onConnectionClose = (event: CloseEvent | null) => {
+    if (!event || this.destroyed) return;
+    const opened = this.state.connection === 'connected';
+    if (!(this.connectivity?.online ?? true)) return;
+    this.emit('socket-close', [{ code: event.code, reason: event.reason, opened }]);
+  };
+
+  private onDenied(reason: string): void {
+    if (this.destroyed) return;
+    const first = this.readOnly === null;
+    this.readOnly = reason || 'permission denied';
+    if (first) this.emit('read-only', [this.readOnly]);
+  }
+
   private onNetworkChange(online: boolean): void {
     if (this.destroyed) return;
     this.setState({ network: online });
@@ -282,7 +390,7 @@ export class DocSession extends ObservableV2<Events> {
     // closing it ourselves makes the status truthful at once.
     if (!online) this.closeSocket();
     // Before the device copy is read, whenLoaded connects (when online).
-    else if (this.wantConnected && !this.state.refused && this.state.localLoaded) {
+    else if (this.wantConnected && this.gateOpen && !this.state.refused && this.state.localLoaded) {
       this.provider.connect();
     }
   }
