@@ -9,9 +9,13 @@ import { CLOSE, DEFAULT_MAX_MESSAGE_BYTES, SYNC_PATH } from '../src/lib/model/pr
 import { isValidRoomName } from '../src/lib/model/rooms.js';
 import type { ConnectionInfo, Relay } from './relay/Relay.js';
 import type { Logger } from './relay/logger.js';
+import { addressKey, resolveLimits, type RelayLimits } from './relay/limits.js';
+import { startHeartbeat } from './heartbeat.js';
 
 export interface AttachOptions {
   maxMessageBytes?: number;
+  /** Connections per address, rooms loaded at once, heartbeat (docs/limits.md). */
+  limits?: Partial<RelayLimits>;
   logger: Logger;
   /**
    * When true, upgrade requests outside /sync are refused. Leave false when
@@ -38,6 +42,44 @@ export function attachRelay(server: Server, relay: Relay, options: AttachOptions
   const { logger } = options;
   const maxPayload = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const wss = new WebSocketServer({ noServer: true, maxPayload });
+  const limits = resolveLimits(options.limits);
+  const heartbeat = startHeartbeat(limits.heartbeatMs);
+  /** Open sockets per remote address. */
+  const openFrom = new Map<string, number>();
+
+  /** Too many sockets open from this address already: 429, nothing loaded. */
+  const refuseOverAddressLimit = (socket: Duplex, room: string, address: string): boolean => {
+    const cap = limits.maxConnectionsPerAddress;
+    if (cap <= 0 || (openFrom.get(address) ?? 0) < cap) return false;
+    logger.warn('refused upgrade', {
+      room,
+      status: 429,
+      reason: `more than ${cap} connections from one address`,
+      remoteAddress: address
+    });
+    rejectUpgrade(socket, 429, STATUS_TEXT[429], {
+      error: 'Too many connections from your address: close some tabs or try again later.',
+      reason: 'connections'
+    });
+    return true;
+  };
+
+  /** A room not in memory while the cap of loaded rooms is reached: 503. */
+  const refuseOverRoomLimit = (socket: Duplex, room: string, address: string): boolean => {
+    const cap = limits.maxLoadedRooms;
+    if (cap <= 0 || relay.isLoaded(room) || relay.loadedRoomCount() < cap) return false;
+    logger.warn('refused upgrade', {
+      room,
+      status: 503,
+      reason: `${cap} rooms are loaded already`,
+      remoteAddress: address
+    });
+    rejectUpgrade(socket, 503, STATUS_TEXT[503], {
+      error: 'The relay has too many documents open: try again in a minute.',
+      reason: 'rooms'
+    });
+    return true;
+  };
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://relay.invalid');
@@ -90,18 +132,43 @@ export function attachRelay(server: Server, relay: Relay, options: AttachOptions
     room: string,
     principal: ConnectionInfo['principal']
   ) => {
+    // Read now, so nothing the socket keeps holds on to the request.
+    const remoteAddress = request.socket.remoteAddress;
+    const address = addressKey(remoteAddress);
+    if (refuseOverAddressLimit(socket, room, address)) return;
+    if (refuseOverRoomLimit(socket, room, address)) return;
     wss.handleUpgrade(request, socket, head, (ws) => {
+      openFrom.set(address, (openFrom.get(address) ?? 0) + 1);
+      let held = false;
       const connection = relay.connect(
         {
           send: (data) => ws.send(data),
-          close: (code, reason) => ws.close(code, reason)
+          close: (code, reason) => ws.close(code, closeReason(reason)),
+          pause: () => {
+            held = true;
+            ws.pause();
+          },
+          resume: () => {
+            held = false;
+            ws.resume();
+          },
+          bufferedAmount: () => ws.bufferedAmount
         },
         {
           room,
-          remoteAddress: request.socket.remoteAddress,
+          remoteAddress,
           principal
         }
       );
+      heartbeat.watch(ws, {
+        held: () => held,
+        onDead: () =>
+          logger.warn('closing connection', {
+            room,
+            reason: 'no answer to the heartbeat ping',
+            remoteAddress: address
+          })
+      });
       ws.on('message', (data: RawData, isBinary: boolean) => {
         connection.receive(isBinary ? toBytes(data) : data.toString());
       });
@@ -112,13 +179,18 @@ export function attachRelay(server: Server, relay: Relay, options: AttachOptions
           room,
           code: error.code,
           error: error.message,
-          remoteAddress: request.socket.remoteAddress
+          remoteAddress: address
         });
         if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
           ws.close(CLOSE.messageTooBig, `message larger than ${maxPayload} bytes`);
         }
       });
-      ws.on('close', () => connection.closed());
+      ws.on('close', () => {
+        const open = (openFrom.get(address) ?? 1) - 1;
+        if (open > 0) openFrom.set(address, open);
+        else openFrom.delete(address);
+        connection.closed();
+      });
     });
   };
 
@@ -126,6 +198,7 @@ export function attachRelay(server: Server, relay: Relay, options: AttachOptions
   return {
     detach() {
       server.off('upgrade', onUpgrade);
+      heartbeat.stop();
       wss.close();
     }
   };
@@ -146,6 +219,13 @@ function rejectUpgrade(socket: Duplex, status: number, text: string, body?: obje
       (body ? 'Content-Type: application/json\r\n' : '') +
       `Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`
   );
+}
+
+/** A close reason as the protocol allows it: at most 123 bytes (ws throws otherwise). */
+function closeReason(reason: string): string {
+  let cut = reason;
+  while (Buffer.byteLength(cut) > 123) cut = cut.slice(0, -1);
+  return cut;
 }
 
 function toBytes(data: RawData): Uint8Array {

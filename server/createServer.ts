@@ -13,6 +13,7 @@ import { SqliteStore } from './store/SqliteStore.js';
 import type { Store } from './store/Store.js';
 import { consoleLogger, type Logger } from './relay/logger.js';
 import type { ServerConfig } from './config.js';
+import type { RelayLimits } from './relay/limits.js';
 import { Access } from './auth/Access.js';
 import { SqliteAccessStore } from './auth/SqliteAccessStore.js';
 import type { AccessStore } from './auth/AccessStore.js';
@@ -23,7 +24,9 @@ import { getMembersMap } from '../src/lib/model/people.js';
 
 export type AppHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
-export interface StartOptions extends Partial<ServerConfig> {
+export interface StartOptions extends Partial<Omit<ServerConfig, 'limits'>> {
+  /** Per-client limits; each one not given keeps its default (docs/limits.md). */
+  limits?: Partial<RelayLimits>;
   /** The SvelteKit adapter-node handler; without it only the relay is served. */
   appHandler?: AppHandler;
   /** Defaults to SQLite at DATA_DIR/relay.sqlite. */
@@ -75,7 +78,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     logger,
     hooks: options.hooks ?? (access ? accessHooks(access) : undefined),
     idleUnloadMs: options.idleUnloadMs,
-    compactAfterUpdates: options.compactAfterUpdates
+    compactAfterUpdates: options.compactAfterUpdates,
+    limits: options.limits
   });
   const api = access ? createAccessApi(access, relay, logger) : null;
   const admit = access ? admitWith(access, relay, logger) : undefined;
@@ -103,6 +107,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const attached = attachRelay(server, relay, {
     logger,
     maxMessageBytes: options.maxMessageBytes,
+    limits: options.limits,
     exclusive: true,
     admit
   });

@@ -9,7 +9,7 @@
  *   answer always contains the stored state.
  * - An update is stored before it is forwarded to anyone.
  * - Bad input closes only the connection that sent it; the room and the store
- *   are untouched.
+ *   are untouched. So does passing a limit (limits.ts, docs/limits.md).
  */
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
@@ -21,11 +21,23 @@ import { CLOSE, MESSAGE } from '../../src/lib/model/protocol.js';
 import { isValidRoomName } from '../../src/lib/model/rooms.js';
 import type { Store } from '../store/Store.js';
 import { consoleLogger, type Logger } from './logger.js';
+import { addressKey, resolveLimits, TokenBucket, type RelayLimits } from './limits.js';
+import {
+  decodeAwarenessEntries,
+  encodeAwarenessEntries,
+  reviewAwarenessUpdate,
+  type AwarenessEntry
+} from './awarenessGuard.js';
 
 /** Anything that can carry binary messages to one client. */
 export interface Transport {
   send(data: Uint8Array): void;
   close(code: number, reason: string): void;
+  /** Stops reading from the client (backpressure while its inbox is full). */
+  pause?(): void;
+  resume?(): void;
+  /** Bytes sent but not yet taken by the client's network. */
+  bufferedAmount?(): number;
 }
 
 /** What the relay knows about who is connecting, for access decisions. */
@@ -76,6 +88,8 @@ export interface RelayOptions {
   idleUnloadMs?: number;
   /** Log entries after which a room's log is compacted into a snapshot. */
   compactAfterUpdates?: number;
+  /** Per-connection limits (rates, inbox, send buffer, awareness); see limits.ts. */
+  limits?: Partial<RelayLimits>;
 }
 
 export interface RelayConnection {
@@ -88,6 +102,13 @@ export interface RelayConnection {
 export interface RelayStats {
   loadedRooms: number;
   connections: number;
+}
+
+export interface InboxStats {
+  /** Connections whose socket is not being read because their inbox is full. */
+  pausedConnections: number;
+  /** Messages received and not yet handled, over all connections. */
+  queuedMessages: number;
 }
 
 class Room {
@@ -104,6 +125,8 @@ class Room {
   /** Serialises compaction and unloading with each other. */
   maintenance: Promise<void> = Promise.resolve();
   destroyed = false;
+  /** The connection that announced each awareness client id; only it may change that presence. */
+  readonly awarenessOwners = new Map<number, Connection>();
 
   constructor(readonly name: string) {
     // The relay's awareness has no state of its own: it only relays clients'.
@@ -128,17 +151,39 @@ class Connection {
    * requests go unanswered from then on: confirmed means stored.
    */
   dropped = false;
+  /** Messages received and not yet handled (the inbox). */
+  queued = 0;
+  /** Reading from the transport is paused until the inbox drains. */
+  paused = false;
+  /** The client stopped reading: nothing more is sent while it is being closed. */
+  slow = false;
+  readonly messageRate: TokenBucket;
+  readonly byteRate: TokenBucket;
 
   constructor(
     readonly transport: Transport,
     readonly info: ConnectionInfo,
-    readonly room: Room
+    readonly room: Room,
+    private readonly limits: RelayLimits,
+    private readonly onSlowReader: (connection: Connection, backlog: number) => void
   ) {
     this.chain = Promise.resolve();
+    this.messageRate = new TokenBucket(limits.messagesPerSecond, limits.messageBurst);
+    this.byteRate = new TokenBucket(limits.bytesPerSecond, limits.byteBurst);
   }
 
   send(data: Uint8Array): void {
-    if (!this.open) return;
+    if (!this.open || this.slow) return;
+    // Checked before sending, so one large message (a whole document) always
+    // goes out; a client that leaves it unread is closed on the next one.
+    const cap = this.limits.sendBufferMaxBytes;
+    const backlog = cap > 0 ? (this.transport.bufferedAmount?.() ?? 0) : 0;
+    if (backlog > cap) {
+      this.slow = true;
+      // Closed outside whatever loop is sending (a broadcast to the room).
+      queueMicrotask(() => this.onSlowReader(this, backlog));
+      return;
+    }
     try {
       this.transport.send(data);
     } catch {
@@ -154,6 +199,7 @@ export class Relay {
   private readonly logger: Logger;
   private readonly idleUnloadMs: number;
   private readonly compactAfterUpdates: number;
+  private readonly limits: RelayLimits;
   private closing = false;
 
   constructor(options: RelayOptions) {
@@ -162,6 +208,7 @@ export class Relay {
     this.logger = options.logger ?? consoleLogger;
     this.idleUnloadMs = options.idleUnloadMs ?? 30_000;
     this.compactAfterUpdates = options.compactAfterUpdates ?? 500;
+    this.limits = resolveLimits(options.limits);
   }
 
   stats(): RelayStats {
@@ -170,8 +217,26 @@ export class Relay {
     return { loadedRooms: this.rooms.size, connections };
   }
 
+  /** Backpressure right now, for tests and diagnostics. */
+  inboxStats(): InboxStats {
+    let pausedConnections = 0;
+    let queuedMessages = 0;
+    for (const room of this.rooms.values()) {
+      for (const connection of room.connections) {
+        if (connection.paused) pausedConnections++;
+        queuedMessages += connection.queued;
+      }
+    }
+    return { pausedConnections, queuedMessages };
+  }
+
   isLoaded(room: string): boolean {
     return this.rooms.has(room);
+  }
+
+  /** Rooms in memory, including those waiting to unload. */
+  loadedRoomCount(): number {
+    return this.rooms.size;
   }
 
   /** Starts serving one client in `info.room`. */
@@ -185,7 +250,18 @@ export class Relay {
       return { receive() {}, closed() {} };
     }
     const room = this.getRoom(info.room);
-    const connection = new Connection(transport, info, room);
+    // The connection keeps what it needs after admission, not the request's
+    // URL (it carries the credential) or headers (cookies).
+    const kept: ConnectionInfo = { ...info };
+    delete kept.url;
+    delete kept.headers;
+    const connection = new Connection(transport, kept, room, this.limits, (slow, backlog) =>
+      this.refuse(
+        slow,
+        CLOSE.tryAgainLater,
+        `the client is not reading: ${backlog} bytes are waiting to be sent`
+      )
+    );
     room.connections.add(connection);
     if (room.unloadTimer) {
       clearTimeout(room.unloadTimer);
@@ -212,6 +288,7 @@ export class Relay {
     return {
       receive: (data) => {
         if (!connection.open || connection.refused) return;
+        if (!this.admitMessage(connection, data)) return;
         const next = connection.chain
           .then(() => {
             if (connection.refused) return;
@@ -225,11 +302,70 @@ export class Relay {
             }
             return this.handleMessage(connection, data);
           })
-          .catch((error) => this.fail(connection, error));
+          .catch((error) => this.fail(connection, error))
+          .finally(() => this.dequeued(connection));
         this.enqueue(connection, next);
       },
       closed: () => this.disconnect(connection)
     };
+  }
+
+  /**
+   * Rate limits and the inbox, checked as a message arrives: false when the
+   * connection was closed for it. Above the high-water mark the transport
+   * stops reading (the client's own socket buffers fill and it slows down);
+   * a transport that cannot pause is closed at the hard cap instead.
+   */
+  private admitMessage(connection: Connection, data: Uint8Array | string): boolean {
+    const limits = this.limits;
+    if (!connection.messageRate.take(1)) {
+      this.refuse(
+        connection,
+        CLOSE.tryAgainLater,
+        `more than ${limits.messagesPerSecond} messages per second ` +
+          `(after a burst of ${limits.messageBurst})`
+      );
+      return false;
+    }
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    if (!connection.byteRate.take(size)) {
+      this.refuse(
+        connection,
+        CLOSE.tryAgainLater,
+        `more than ${limits.bytesPerSecond} bytes per second (after a burst of ${limits.byteBurst})`
+      );
+      return false;
+    }
+    connection.queued++;
+    const transport = connection.transport;
+    if (transport.pause && transport.resume) {
+      if (!connection.paused && connection.queued >= limits.inboxPauseMessages) {
+        connection.paused = true;
+        transport.pause();
+        this.logger.debug('paused reading: inbox full', {
+          room: connection.room.name,
+          queued: connection.queued,
+          remoteAddress: connection.info.remoteAddress
+        });
+      }
+    } else if (limits.inboxMaxMessages > 0 && connection.queued > limits.inboxMaxMessages) {
+      connection.queued--;
+      this.refuse(
+        connection,
+        CLOSE.tryAgainLater,
+        `more than ${limits.inboxMaxMessages} messages waiting to be handled`
+      );
+      return false;
+    }
+    return true;
+  }
+
+  private dequeued(connection: Connection): void {
+    connection.queued--;
+    if (connection.paused && connection.queued <= this.limits.inboxResumeMessages) {
+      connection.paused = false;
+      if (connection.open) connection.transport.resume?.();
+    }
   }
 
   private enqueue(connection: Connection, chain: Promise<void>): void {
@@ -344,21 +480,8 @@ export class Relay {
     switch (messageType) {
       case MESSAGE.sync:
         return this.handleSync(connection, decoder);
-      case MESSAGE.awareness: {
-        let update: Uint8Array;
-        try {
-          update = decoding.readVarUint8Array(decoder);
-          // applyAwarenessUpdate keeps the entries it read before failing, without
-          // an event; those would outlive this connection, so check them all first.
-          validateAwarenessUpdate(update);
-          // Presence from a client already gone would never be removed.
-          if (!connection.open) return;
-          awarenessProtocol.applyAwarenessUpdate(room.awareness, update, connection);
-        } catch {
-          return this.refuse(connection, CLOSE.invalidPayload, 'malformed awareness message');
-        }
-        return;
-      }
+      case MESSAGE.awareness:
+        return this.handleAwareness(connection, decoder);
       case MESSAGE.queryAwareness: {
         const states = room.awareness.getStates();
         connection.send(awarenessMessage(room.awareness, [...states.keys()]));
@@ -385,6 +508,46 @@ export class Relay {
       }
       default:
         return this.refuse(connection, CLOSE.invalidPayload, `unknown message type ${messageType}`);
+    }
+  }
+
+  /** An awareness update: validated whole (awarenessGuard.ts) before any of it is applied. */
+  private handleAwareness(connection: Connection, decoder: decoding.Decoder): void {
+    const room = connection.room;
+    let entries: AwarenessEntry[];
+    try {
+      // applyAwarenessUpdate keeps the entries it read before failing, without
+      // an event; those would outlive this connection, so read them all first.
+      entries = decodeAwarenessEntries(decoding.readVarUint8Array(decoder));
+    } catch {
+      return this.refuse(connection, CLOSE.invalidPayload, 'malformed awareness message');
+    }
+    // Presence from a client already gone would never be removed.
+    if (!connection.open) return;
+    const review = reviewAwarenessUpdate(entries, {
+      awareness: room.awareness,
+      owners: room.awarenessOwners,
+      self: connection,
+      ownedBySelf: connection.awarenessIds.size,
+      sameClient: (other) => sameClient(connection.info, other.info),
+      maxStateBytes: this.limits.awarenessMaxBytes,
+      maxClients: this.limits.awarenessMaxClients
+    });
+    if (!review.ok) return this.refuse(connection, CLOSE.policyViolation, review.reason);
+    if (review.apply.length > 0) {
+      awarenessProtocol.applyAwarenessUpdate(
+        room.awareness,
+        encodeAwarenessEntries(review.apply),
+        connection
+      );
+    }
+    for (const id of review.claimed) {
+      room.awarenessOwners.set(id, connection);
+      connection.awarenessIds.add(id);
+    }
+    for (const id of review.released) {
+      room.awarenessOwners.delete(id);
+      connection.awarenessIds.delete(id);
     }
   }
 
@@ -577,14 +740,16 @@ export class Relay {
   }
 
   private onAwarenessUpdate(room: Room) {
-    return (
-      { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
-      origin: unknown
-    ) => {
-      if (origin instanceof Connection) {
-        for (const id of added) origin.awarenessIds.add(id);
-        for (const id of removed) origin.awarenessIds.delete(id);
-      }
+    // Who owns which client id is kept by handleAwareness, not here.
+    return ({
+      added,
+      updated,
+      removed
+    }: {
+      added: number[];
+      updated: number[];
+      removed: number[];
+    }) => {
       const changed = [...added, ...updated, ...removed];
       if (changed.length === 0) return;
       const message = awarenessMessage(room.awareness, changed);
@@ -611,6 +776,9 @@ export class Relay {
     const room = connection.room;
     room.connections.delete(connection);
     if (connection.awarenessIds.size > 0) {
+      for (const id of connection.awarenessIds) {
+        if (room.awarenessOwners.get(id) === connection) room.awarenessOwners.delete(id);
+      }
       awarenessProtocol.removeAwarenessStates(room.awareness, [...connection.awarenessIds], null);
     }
     if (scheduleUnload && room.connections.size === 0 && !this.closing) {
@@ -702,13 +870,14 @@ function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: numbe
   return encoding.toUint8Array(encoder);
 }
 
-/** Throws unless every entry of an awareness update decodes (the format of y-protocols/awareness). */
-function validateAwarenessUpdate(update: Uint8Array): void {
-  const decoder = decoding.createDecoder(update);
-  const count = decoding.readVarUint(decoder);
-  for (let i = 0; i < count; i++) {
-    decoding.readVarUint(decoder); // client id
-    decoding.readVarUint(decoder); // clock
-    JSON.parse(decoding.readVarString(decoder));
+/**
+ * Whether two connections are the same client, for awareness forwarded
+ * between them (awarenessGuard.ts): the same person once admission names one,
+ * otherwise the same remote address.
+ */
+function sameClient(a: ConnectionInfo, b: ConnectionInfo): boolean {
+  if (a.principal || b.principal) {
+    return a.principal !== undefined && a.principal.personId === b.principal?.personId;
   }
+  return addressKey(a.remoteAddress) === addressKey(b.remoteAddress);
 }

@@ -32,8 +32,13 @@ export interface RawClient {
   close(): void;
 }
 
-export async function openRawClient(wsUrl: string, room: string): Promise<RawClient> {
-  const ws = new WebSocket(`${wsUrl}/${room}`);
+export async function openRawClient(
+  wsUrl: string,
+  room: string,
+  /** E.g. `localAddress: '127.0.0.2'` to connect as another host. */
+  options?: WebSocket.ClientOptions
+): Promise<RawClient> {
+  const ws = new WebSocket(`${wsUrl}/${room}`, options);
   const received: Uint8Array[] = [];
   let closeInfo: CloseInfo | null = null;
   const closed = new Promise<CloseInfo>((resolve) => {
@@ -75,8 +80,12 @@ export async function openRawClient(wsUrl: string, room: string): Promise<RawCli
  * Opens a raw client and waits for the relay's first sync step 1, which the
  * relay sends only once the room has loaded and the connection is admitted.
  */
-export async function openReadyRawClient(wsUrl: string, room: string): Promise<RawClient> {
-  const client = await openRawClient(wsUrl, room);
+export async function openReadyRawClient(
+  wsUrl: string,
+  room: string,
+  options?: WebSocket.ClientOptions
+): Promise<RawClient> {
+  const client = await openRawClient(wsUrl, room, options);
   await client.waitForMessage(
     (m) => messageType(m) === MESSAGE.sync && syncType(m) === syncProtocol.messageYjsSyncStep1,
     'the relay to send sync step 1'

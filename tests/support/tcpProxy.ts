@@ -11,13 +11,21 @@ export interface TcpProxy {
   url: string;
   /** Destroys every open connection and refuses new ones until restored. */
   sever(): void;
+  /**
+   * Stops forwarding in both directions but keeps every connection open, as
+   * a network that silently drops everything does: neither end hears a close.
+   */
+  freeze(): void;
   restore(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, host = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  /** Each client socket and the upstream one it is piped to. */
+  const pairs = new Map<Socket, Socket>();
   let severed = false;
+  let frozen = false;
   const server: Server = createServer((client) => {
     if (severed) {
       client.destroy();
@@ -31,11 +39,14 @@ export async function startTcpProxy(targetPort: number, host = '127.0.0.1'): Pro
       upstream.destroy();
       sockets.delete(client);
       sockets.delete(upstream);
+      pairs.delete(client);
     };
     client.on('error', drop);
     upstream.on('error', drop);
     client.on('close', drop);
     upstream.on('close', drop);
+    pairs.set(client, upstream);
+    if (frozen) return;
     client.pipe(upstream);
     upstream.pipe(client);
   });
@@ -48,6 +59,15 @@ export async function startTcpProxy(targetPort: number, host = '127.0.0.1'): Pro
       severed = true;
       for (const socket of sockets) socket.destroy();
       sockets.clear();
+    },
+    freeze() {
+      frozen = true;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
     },
     restore() {
       severed = false;

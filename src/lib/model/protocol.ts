@@ -29,10 +29,21 @@ export const CLOSE = {
   unsupportedData: 1003,
   /** A frame that does not decode, or an update Yjs cannot apply. */
   invalidPayload: 1007,
+  /**
+   * Against the relay's policy: an awareness state too large, malformed in its
+   * user field, or touching a presence another connection owns.
+   */
+  policyViolation: 1008,
   /** A frame larger than the relay's cap. */
   messageTooBig: 1009,
   /** The store failed; the update was not stored. */
   internalError: 1011,
+  /**
+   * "Try again later": too many messages or bytes per second, too many queued,
+   * or a client not reading what the relay sends. Reconnecting (with backoff)
+   * is the cure; the relay resends the document on the new connection.
+   */
+  tryAgainLater: 1013,
   /** Refused by the access policy (admission or update). */
   forbidden: 4403
 } as const;
