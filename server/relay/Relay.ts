@@ -586,11 +586,18 @@ export class Relay {
 
   private async applyIncomingUpdate(connection: Connection, update: Uint8Array): Promise<void> {
     const room = connection.room;
+    let decoded: ReturnType<typeof Y.decodeUpdate>;
     try {
       // Decoding first rejects garbage before it can touch the room's document.
-      Y.decodeUpdate(update);
+      decoded = Y.decodeUpdate(update);
     } catch {
       return this.refuse(connection, CLOSE.invalidPayload, 'update could not be decoded');
+    }
+    // Yjs never writes a struct of length 0. One is kept among the parked
+    // structs, where it breaks the encoding of every later sync answer: new
+    // clients would receive a document they cannot read (found by fuzz.test.ts).
+    if (decoded.structs.some((struct) => struct.length === 0)) {
+      return this.refuse(connection, CLOSE.invalidPayload, 'update contains an empty struct');
     }
     const decision = this.hooks.decideUpdate?.(connection.info, room.name, update, () =>
       Y.decodeStateVector(Y.encodeStateVector(room.doc))
@@ -608,11 +615,23 @@ export class Relay {
     };
     const store = room.doc.store;
     const parkedBefore = [store.pendingStructs, store.pendingDs];
+    const knownBefore = Y.encodeStateVector(room.doc);
     room.doc.on('update', capture);
     try {
       Y.applyUpdate(room.doc, update, connection);
     } catch {
-      return this.refuse(connection, CLOSE.invalidPayload, 'update could not be applied');
+      room.doc.off('update', capture);
+      this.refuse(connection, CLOSE.invalidPayload, 'update could not be applied');
+      // Yjs can fail halfway, keeping what it integrated before (found by
+      // fuzz.test.ts). Memory then holds what was never stored: reload the
+      // room from the store, as after a failed append.
+      const halfApplied =
+        effective.length > 0 ||
+        store.pendingStructs !== parkedBefore[0] ||
+        store.pendingDs !== parkedBefore[1] ||
+        !sameBytes(knownBefore, Y.encodeStateVector(room.doc));
+      if (halfApplied) this.discard(room, 'an update was half applied; reconnect to resync');
+      return;
     } finally {
       room.doc.off('update', capture);
     }
@@ -861,6 +880,10 @@ function hasNewContent(doc: Y.Doc, update: Uint8Array): boolean {
     }
   }
   return false;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
