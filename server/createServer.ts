@@ -13,6 +13,7 @@ import { SqliteStore } from './store/SqliteStore.js';
 import type { Store } from './store/Store.js';
 import { consoleLogger, type Logger } from './relay/logger.js';
 import type { ServerConfig } from './config.js';
+import { setSecurityHeaders } from './securityHeaders.js';
 import type { RelayLimits } from './relay/limits.js';
 import { Access } from './auth/Access.js';
 import { SqliteAccessStore } from './auth/SqliteAccessStore.js';
@@ -85,6 +86,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const admit = access ? admitWith(access, relay, logger) : undefined;
 
   const server = createServer((req, res) => {
+    // Static files, /healthz and 404s never reach SvelteKit's hook; pages replace the CSP with their full one.
+    setSecurityHeaders(res);
     if (api && req.url?.startsWith('/api/')) {
       void api(req, res);
       return;
@@ -195,7 +198,7 @@ export function admitWith(access: Access, relay: Relay, logger: Logger) {
             timeZone: 'UTC',
             workStart: '00:00',
             workEnd: '23:59',
-            workDays: [0, 1, 2, 3, 4, 5, 6],
+            workDays: [1, 2, 3, 4, 5, 6, 7],
             updatedAt: Date.now(),
             role,
             bot: true

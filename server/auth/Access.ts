@@ -178,6 +178,8 @@ export class Access {
     name: string;
     personId?: string;
     isMember: (personId: string) => boolean;
+    /** The person a valid credential presented with the invite names: kept as is. */
+    signedInAs?: string;
   }): Promise<
     | { ok: true; credential: string; principal: Principal; invite: InviteRecord }
     | { ok: false; status: number; reason: string; message: string }
@@ -194,11 +196,12 @@ export class Access {
     const invite = this.store.getInvite(verified.claims.jti);
     const proposed = init.personId;
     const keep =
-      proposed !== undefined &&
-      isValidId(proposed) &&
-      !this.store.isPersonBound(proposed) &&
-      this.store.removedAt(proposed) === null &&
-      (invite?.owner === true || !init.isMember(proposed));
+      (proposed !== undefined && proposed === init.signedInAs) ||
+      (proposed !== undefined &&
+        isValidId(proposed) &&
+        !this.store.isPersonBound(proposed) &&
+        this.store.removedAt(proposed) === null &&
+        (invite?.owner === true || !init.isMember(proposed)));
     const record: CredentialRecord = {
       id: newId(),
       personId: keep ? proposed : newId(),

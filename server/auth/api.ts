@@ -31,7 +31,7 @@ const profileSchema = z.object({
   timeZone: z.string().refine(isTimeZone, 'an IANA time zone like Europe/Berlin').optional(),
   workStart: z.string().refine(isTimeOfDay, 'a time like 09:00').optional(),
   workEnd: z.string().refine(isTimeOfDay, 'a time like 17:00').optional(),
-  workDays: z.array(z.number().int().min(0).max(6)).max(7).optional()
+  workDays: z.array(z.number().int().min(1).max(7)).max(7).optional()
 });
 
 const redeemSchema = profileSchema.extend({
@@ -96,7 +96,11 @@ export function createAccessApi(access: Access, relay: Relay, logger: Logger) {
       const body = parse(redeemSchema, await readJson(req));
       const person = personFrom('pending', body);
       const members = await relay.read(index, (doc) => new Set(getMembersMap(doc).keys()));
+      // A device already signed in that opens another invite (a new role)
+      // stays the same person.
+      const current = req.headers.authorization ? await access.bearer(req) : null;
       const result = await access.redeem({
+        signedInAs: current?.ok ? current.principal.personId : undefined,
         token: body.invite,
         name: person.name,
         personId: body.personId,

@@ -299,13 +299,24 @@ describe('invites, members and profile over HTTP', () => {
     const profile = await fetch(`${relay.url}/api/profile`, {
       method: 'PUT',
       headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Ben B', color: '#112233', timeZone: 'Europe/Berlin' })
+      body: JSON.stringify({
+        name: 'Ben B',
+        color: '#112233',
+        timeZone: 'Europe/Berlin',
+        // ISO weekdays: 7 is Sunday.
+        workDays: [3, 4, 5, 6, 7]
+      })
     });
     expect(profile.status).toBe(200);
     const member = await relay.relay.read(INDEX, (doc) =>
       getMembersMap(doc).get(commenter.personId)
     );
-    expect(member).toMatchObject({ name: 'Ben B', color: '#112233', role: 'commenter' });
+    expect(member).toMatchObject({
+      name: 'Ben B',
+      color: '#112233',
+      role: 'commenter',
+      workDays: [3, 4, 5, 6, 7]
+    });
     const badColour = await fetch(`${relay.url}/api/profile`, {
       method: 'PUT',
       headers: { ...auth, 'content-type': 'application/json' },
@@ -366,5 +377,31 @@ describe('invites, members and profile over HTTP', () => {
     // Another invite cannot claim an existing member's id.
     const mallory = await joinAs(relay, 'editor', 'Mallory', { personId: 'existingOwnerId' });
     expect(mallory.personId).not.toBe('existingOwnerId');
+  });
+});
+
+describe('joining again', () => {
+  it('keeps the person of a device that is already signed in', async () => {
+    const relay = await relayWithAccess();
+    const ben = await joinAs(relay, 'commenter', 'Ben');
+    const { token } = await relay.access!.createInvite({ role: 'editor', createdBy: 'test' });
+    const again = await fetch(`${relay.url}/api/redeem`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ben.credential}` },
+      body: JSON.stringify({ invite: token, name: 'Ben', personId: ben.personId })
+    });
+    const body = (await again.json()) as { personId: string; role: string };
+    expect(body).toMatchObject({ personId: ben.personId, role: 'editor' });
+    // Without the credential, the same id is not handed out again.
+    const { token: other } = await relay.access!.createInvite({
+      role: 'viewer',
+      createdBy: 'test'
+    });
+    const stranger = await fetch(`${relay.url}/api/redeem`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ invite: other, name: 'Mallory', personId: ben.personId })
+    });
+    expect(((await stranger.json()) as { personId: string }).personId).not.toBe(ben.personId);
   });
 });

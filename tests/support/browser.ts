@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { AppHandler } from '../../server/createServer.js';
+import type { Role } from '../../src/lib/model/access.js';
+import type { StoredAccess } from '../../src/lib/model/deviceAccess.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -47,6 +49,8 @@ export interface Person {
   color: string;
   /** The person's IANA zone; the browser is set to it too (default: the machine's). */
   timeZone?: string;
+  /** The role their invite gives (default: editor). */
+  role?: Role;
 }
 
 /**
@@ -75,6 +79,8 @@ export class PageErrors {
 export interface ContextOptions {
   /** Collects the page errors of every page the context opens. */
   errors?: PageErrors;
+  /** The credential this device holds, as redeeming an invite leaves it. */
+  access?: StoredAccess;
 }
 
 /**
@@ -89,6 +95,14 @@ export async function newPersonContext(
 ): Promise<BrowserContext> {
   const context = await browser.newContext(person?.timeZone ? { timezoneId: person.timeZone } : {});
   options.errors?.watch(context);
+  if (options.access) {
+    await context.addInitScript((access) => {
+      if (!location.protocol.startsWith('http')) return;
+      if (!localStorage.getItem('driftwrite:access')) {
+        localStorage.setItem('driftwrite:access', JSON.stringify(access));
+      }
+    }, options.access);
+  }
   if (person) {
     await context.addInitScript((identity) => {
       // A new page starts at about:blank, which has no storage.

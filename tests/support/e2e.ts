@@ -7,6 +7,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestRelay, type TestRelay } from './relay.js';
+import { joinAs, type Joined } from './access.js';
+import type { StoredAccess } from '../../src/lib/model/deviceAccess.js';
 import { startTcpProxy, type TcpProxy } from './tcpProxy.js';
 import {
   PageErrors,
@@ -37,6 +39,9 @@ export function useE2E(): E2E {
   let browser: Browser | undefined;
   let errors = new PageErrors();
   let disposers: (() => unknown)[] = [];
+  /** The current test's relay, and who has joined it. */
+  let relay: TestRelay | null = null;
+  let joinedPeople = new Map<string, Joined>();
 
   beforeAll(async () => {
     browser = await launchChromium();
@@ -45,6 +50,7 @@ export function useE2E(): E2E {
     await browser?.close();
   });
   beforeEach(() => {
+    relay = null;
     errors = new PageErrors();
     disposers = [];
   });
@@ -71,7 +77,25 @@ export function useE2E(): E2E {
       return errors;
     },
     async context(person) {
-      const context = await newPersonContext(e2e.browser, person, { errors });
+      // Each person joins the test's relay once, by an invite for their
+      // role, as opening the link would; their later contexts are the same
+      // device signed in again.
+      let access: StoredAccess | undefined;
+      if (person && relay?.access) {
+        const joined =
+          joinedPeople.get(person.userId) ??
+          (await joinAs(relay, person.role ?? 'editor', person.name, {
+            personId: person.userId,
+            color: person.color,
+            timeZone: person.timeZone
+          }));
+        joinedPeople.set(person.userId, joined);
+        if (joined.personId !== person.userId) {
+          throw new Error(`${person.name} joined as ${joined.personId}, not ${person.userId}`);
+        }
+        access = joined;
+      }
+      const context = await newPersonContext(e2e.browser, person, { errors, access });
       e2e.defer(() => context.close());
       return context;
     },
@@ -80,12 +104,18 @@ export function useE2E(): E2E {
       return { context, page: await context.newPage() };
     },
     async relay(options = {}) {
-      const relay = await startTestRelay({ appHandler: await loadBuiltApp(), ...options });
-      e2e.defer(async () => {
-        await relay.stop();
-        relay.cleanup();
+      const started = await startTestRelay({
+        appHandler: await loadBuiltApp(),
+        insecureOpenAccess: false,
+        ...options
       });
-      return relay;
+      relay = started;
+      joinedPeople = new Map();
+      e2e.defer(async () => {
+        await started.stop();
+        started.cleanup();
+      });
+      return started;
     },
     async proxy(port) {
       const proxy = await startTcpProxy(port);

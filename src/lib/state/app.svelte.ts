@@ -188,7 +188,8 @@ export class AppState {
     };
     let answer;
     try {
-      answer = await this.access.request('POST', '/api/redeem', body, { signedIn: false });
+      // Signed in already (a new invite for another role): the relay keeps this person.
+      answer = await this.access.request('POST', '/api/redeem', body);
     } catch (error) {
       if (error instanceof ApiUnreachable) throw new JoinError(OFFLINE_JOIN_MESSAGE, true);
       throw error;
