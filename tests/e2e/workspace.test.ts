@@ -22,26 +22,40 @@ async function rowTitles(page: Page): Promise<string[]> {
 }
 
 describe('workspace', () => {
-  it('asks for a display name once and remembers it on this device', async () => {
+  it('a newcomer joins with an invite link, gives a name once, and the device remembers it', async () => {
+    const { path } = await server.access!.createInvite({
+      role: 'editor',
+      createdBy: 'test',
+      uses: 1
+    });
     const { page } = await e2e.page(null);
+    // Without a credential the app says how to join instead of pretending to sync.
     await page.goto(server.url + '/');
-    const name = page.getByTestId('identity-name');
+    await expect(page.getByTestId('access-banner').getAttribute('data-status')).resolves.toBe(
+      'none'
+    );
+    await page.goto(server.url + path);
+    const name = page.getByTestId('join-name');
     await name.waitFor();
+    // The invite left the address bar as soon as it was read.
+    await waitFor(() => !page.url().includes('invite='), { message: 'invite out of the URL' });
     // An empty name is refused with an explanation, not silently accepted.
     await name.fill('   ');
-    await page.getByTestId('identity-save').click();
+    await page.getByTestId('join-submit').click();
     await expect(
       page.getByText('Type the name your teammates know you by.').isVisible()
     ).resolves.toBe(true);
     await name.fill('Lucía (São Paulo)');
     await page.keyboard.press('Enter');
     await page.getByTestId('identity-button').waitFor();
+    await page.getByTestId('new-doc').waitFor();
     await page.reload();
     await page.getByTestId('identity-button').waitFor();
     await expect(page.getByTestId('identity-button').innerText()).resolves.toContain(
       'Lucía (São Paulo)'
     );
     await expect(page.getByTestId('identity-name').isVisible()).resolves.toBe(false);
+    await expect(page.getByTestId('access-banner').count()).resolves.toBe(0);
   });
 
   it('lists, renames, deletes with undo and restores documents, live for everyone', async () => {
