@@ -261,7 +261,11 @@ describe('document kinds, three people in three zones', () => {
       );
     }
 
-    // Mia writes an unrelated note, so "last edited" no longer puts the proposal first.
+    // Ana leaves the proposal (its last edit is recorded on the way out);
+    // then Mia writes an unrelated note, so "last edited" no longer puts the
+    // proposal first.
+    await pageAna.goto(server.url + '/');
+    await pageAna.getByTestId('new-doc').waitFor();
     await createDocument(pageMia, 'note', 'Lunch rota');
 
     // Ravi's list, filtered to proposals in review that name him.

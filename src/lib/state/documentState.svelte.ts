@@ -96,6 +96,7 @@ export class DocumentState {
     getMetaMap(this.doc).observe(this.onMeta);
     getDocumentsMap(this.workspace.doc).observeDeep(this.onIndex);
     this.doc.on('update', this.onUpdate);
+    globalThis.addEventListener?.('pagehide', this.flushTouch);
     this.session.awareness.on('change', this.onAwareness);
     this.session.on('status', this.onStatus);
     this.workspace.session.on('status', this.onStatus);
@@ -124,8 +125,9 @@ export class DocumentState {
 
   destroy(): void {
     if (this.destroyed) return;
+    this.flushTouch();
+    globalThis.removeEventListener?.('pagehide', this.flushTouch);
     this.destroyed = true;
-    if (this.touchTimer) clearTimeout(this.touchTimer);
     getMetaMap(this.doc).unobserve(this.onMeta);
     getDocumentsMap(this.workspace.doc).unobserveDeep(this.onIndex);
     this.doc.off('update', this.onUpdate);
@@ -251,6 +253,17 @@ export class DocumentState {
       this.touchTimer = null;
       this.touch();
     }, wait);
+  };
+
+  /**
+   * An edit whose "last edited" is still waiting is recorded now: leaving the
+   * document or closing the page never loses it (nor fires it later).
+   */
+  private readonly flushTouch = () => {
+    if (!this.touchTimer) return;
+    clearTimeout(this.touchTimer);
+    this.touchTimer = null;
+    this.touch();
   };
 
   private touch(): void {
