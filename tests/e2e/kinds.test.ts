@@ -297,6 +297,7 @@ describe('document kinds, three people in three zones', () => {
     });
 
     // Ana records the decision; Ravi sees the outcome at the top.
+    await openDocument(pageAna, path);
     await pageAna.getByTestId('move-decided').click();
     await pageAna.getByTestId('outcome-text').fill('Two regions, starting with Frankfurt.');
     await pageAna.getByTestId('decide-save').click();
