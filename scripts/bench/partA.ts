@@ -48,6 +48,8 @@ export async function runPartA(): Promise<Row[]> {
     // Seed through a throwaway instance.
     progress(`A: writing ${docs} documents of ${wordsPerDoc} words through the relay`);
     const seeder = await startServer({
+      // Sync mechanics only; admission is measured side by side (part E).
+      insecureOpenAccess: true,
       port: 0,
       dataDir,
       logger: silentLogger,
@@ -70,6 +72,8 @@ export async function runPartA(): Promise<Row[]> {
 
     // The measured instance.
     const server = await startServer({
+      // Sync mechanics only; admission is measured side by side (part E).
+      insecureOpenAccess: true,
       port: 0,
       dataDir,
       logger: silentLogger,

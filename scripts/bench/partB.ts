@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as Y from 'yjs';
+import { applySnapshot } from '../../server/store/Store.js';
 import { startServer, type RunningServer } from '../../server/createServer.js';
 import { silentLogger } from '../../server/relay/logger.js';
 import { docRoom } from '../../src/lib/model/rooms.js';
@@ -46,7 +47,7 @@ function sameVector(a: Y.Doc, b: Y.Doc): boolean {
 async function storedText(server: RunningServer, room: string): Promise<string | null> {
   const stored = await server.store.load(room);
   const doc = new Y.Doc();
-  if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
+  applySnapshot(doc, stored);
   for (const update of stored.updates) Y.applyUpdate(doc, update.data);
   const text = sharedText(doc)?.toString() ?? null;
   doc.destroy();
@@ -187,6 +188,8 @@ export async function runPartB(): Promise<Row[]> {
 
   const dataDir = mkdtempSync(join(tmpdir(), 'driftwrite-bench-b-'));
   const server = await startServer({
+    // Sync mechanics only; admission is measured side by side (part E).
+    insecureOpenAccess: true,
     port: 0,
     dataDir,
     logger: silentLogger,

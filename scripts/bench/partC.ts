@@ -26,6 +26,7 @@ import {
   fmtInt,
   fmtMs,
   median,
+  benchAccess,
   progress,
   ROOT,
   type Row
@@ -58,6 +59,7 @@ export async function runPartC(): Promise<Row[]> {
   let server: ChildProcess | null = null;
   try {
     progress('C: starting the app server');
+    const access = await benchAccess(dataDir, IDENTITY.userId);
     const started = await startAppServer(dataDir);
     server = started.child;
     const url = started.url;
@@ -93,6 +95,11 @@ export async function runPartC(): Promise<Row[]> {
     });
     try {
       const context = await browser.newContext();
+      await context.addInitScript((stored) => {
+        if (location.protocol.startsWith('http')) {
+          localStorage.setItem('driftwrite:access', JSON.stringify(stored));
+        }
+      }, access);
       await context.addInitScript(installProbe, { identity: IDENTITY, marker });
       const page = await context.newPage();
       // Page errors go into a timeout's message: a stuck load is otherwise mute.

@@ -168,7 +168,9 @@ async function startBenchServer(handler: AppHandler, name: string): Promise<Benc
     host: '127.0.0.1',
     dataDir,
     appHandler: handler,
-    logger: silentLogger
+    logger: silentLogger,
+    // The page's figures, not admission: every page holds a stand-in credential.
+    insecureOpenAccess: true
   });
   let stopped = false;
   return {
@@ -430,6 +432,11 @@ async function newProbedPage(
   // tsx compiles with esbuild's keepNames, which wraps named functions in a
   // `__name` helper; functions serialized into the page need it defined.
   await context.addInitScript({ content: 'globalThis.__name = (target) => target;' });
+  await context.addInitScript((personId) => {
+    if (!location.protocol.startsWith('http')) return;
+    const access = { credential: 'bench', personId, role: 'editor', workspaceId: 'main' };
+    localStorage.setItem('driftwrite:access', JSON.stringify(access));
+  }, ME.userId);
   await context.addInitScript(installProbe, { identity: ME, ...args });
   const page = await context.newPage();
   page.on('pageerror', (error) => pageProblems.push(`pageerror: ${error.message}`));

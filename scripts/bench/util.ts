@@ -181,3 +181,30 @@ export function ensureBuild(part: string): { ok: boolean; note: string } {
   }
   return { ok: true, note: `built in ${fmtMs(performance.now() - started)}` };
 }
+
+/**
+ * A credential for the bench person on a data directory, as the relay would
+ * issue it, and the localStorage entry a joined device keeps
+ * (docs/access.md): the app connects with it like any member.
+ */
+export async function benchAccess(
+  dataDir: string,
+  personId: string
+): Promise<{ credential: string; personId: string; role: 'editor'; workspaceId: string }> {
+  const { SqliteAccessStore } = await import('../../server/auth/SqliteAccessStore.js');
+  const { Access } = await import('../../server/auth/Access.js');
+  const { loadOrCreateSecret } = await import('../../server/auth/secret.js');
+  const { join } = await import('node:path');
+  const store = new SqliteAccessStore(join(dataDir, 'relay.sqlite'));
+  try {
+    const access = new Access({
+      store,
+      secret: loadOrCreateSecret(dataDir).secret,
+      workspaceId: 'main'
+    });
+    const { credential } = await access.issueToken({ role: 'editor', name: 'Bench', personId });
+    return { credential, personId, role: 'editor', workspaceId: 'main' };
+  } finally {
+    store.close();
+  }
+}

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Role } from '../../src/lib/model/access.js';
+import { prepareIncrementalVacuum } from '../store/SqliteStore.js';
 import type { AccessStore, CredentialRecord, InviteRecord, RedeemOutcome } from './AccessStore.js';
 
 const SCHEMA = `
@@ -72,6 +73,8 @@ export class SqliteAccessStore implements AccessStore {
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
+    // The access tables share the documents' file: whoever creates it sets its vacuum mode.
+    prepareIncrementalVacuum(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');

@@ -19,7 +19,8 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as authProtocol from 'y-protocols/auth';
 import { CLOSE, MESSAGE } from '../../src/lib/model/protocol.js';
 import { isValidRoomName } from '../../src/lib/model/rooms.js';
-import type { Store } from '../store/Store.js';
+import { applySnapshot, type Store } from '../store/Store.js';
+import { GroupCommit } from '../store/groupCommit.js';
 import { consoleLogger, type Logger } from './logger.js';
 import { addressKey, resolveLimits, TokenBucket, type RelayLimits } from './limits.js';
 import {
@@ -195,6 +196,8 @@ class Connection {
 export class Relay {
   private readonly rooms = new Map<string, Room>();
   private readonly store: Store;
+  /** Appends arriving together share one durable transaction. */
+  readonly writes: GroupCommit;
   private readonly hooks: AccessHooks;
   private readonly logger: Logger;
   private readonly idleUnloadMs: number;
@@ -204,6 +207,7 @@ export class Relay {
 
   constructor(options: RelayOptions) {
     this.store = options.store;
+    this.writes = new GroupCommit(options.store);
     this.hooks = options.hooks ?? {};
     this.logger = options.logger ?? consoleLogger;
     this.idleUnloadMs = options.idleUnloadMs ?? 30_000;
@@ -432,7 +436,7 @@ export class Relay {
       () => {
         if (stored.snapshot) {
           try {
-            Y.applyUpdate(room.doc, stored.snapshot);
+            applySnapshot(room.doc, stored);
           } catch (error) {
             // A snapshot we cannot read is never overwritten automatically:
             // refuse to serve the room rather than replace it with less.
@@ -646,7 +650,7 @@ export class Relay {
     if (effective.length === 0) return;
     const change = effective.length === 1 ? effective[0] : Y.mergeUpdates(effective);
     try {
-      room.lastLogId = await this.store.append(room.name, change);
+      room.lastLogId = await this.writes.append(room.name, change);
       room.logEntries++;
     } catch (error) {
       this.logger.error('store append failed', { room: room.name, error: String(error) });
@@ -708,7 +712,7 @@ export class Relay {
       if (updates.length === 0) return;
       const change = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
       try {
-        room.lastLogId = await this.store.append(room.name, change);
+        room.lastLogId = await this.writes.append(room.name, change);
         room.logEntries++;
       } catch (error) {
         this.discard(room, 'the relay could not store an update; reconnect to resend it');
@@ -780,8 +784,9 @@ export class Relay {
     const run = async () => {
       if (room.logEntries === 0) return;
       const throughId = room.lastLogId;
-      const snapshot = Y.encodeStateAsUpdate(room.doc);
-      await this.store.compact(room.name, snapshot, throughId);
+      // V2: about half the bytes of V1 for text-heavy documents.
+      const snapshot = Y.encodeStateAsUpdateV2(room.doc);
+      await this.store.compact(room.name, snapshot, throughId, 2);
       room.logEntries = 0;
       this.logger.debug('room compacted', { room: room.name, bytes: snapshot.byteLength });
     };

@@ -1,13 +1,18 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StoreError, type Store, type StoredRoom } from './Store.js';
+import { StoreError, type SnapshotFormat, type Store, type StoredRoom } from './Store.js';
 
+// Stores made before snapshots could be V2 get the format column on open.
+// AUTOINCREMENT keeps log ids from ever being reused (compaction drops a
+// room's entries up to an id, so an old id coming back could drop a newer
+// update); with group commit its extra write is shared by a whole batch.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS snapshots (
   room TEXT PRIMARY KEY,
   data BLOB NOT NULL,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  format INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS updates (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -35,14 +40,16 @@ export class SqliteStore implements Store {
   readonly path: string;
   private db: Database.Database;
   private statements: {
-    snapshot: Database.Statement<[string], { data: Buffer }>;
+    snapshot: Database.Statement<[string], { data: Buffer; format: number }>;
     updates: Database.Statement<[string], { id: number; data: Buffer }>;
     append: Database.Statement<[string, Buffer, number]>;
-    upsertSnapshot: Database.Statement<[string, Buffer, number]>;
+    upsertSnapshot: Database.Statement<[string, Buffer, number, number]>;
     deleteThrough: Database.Statement<[string, number]>;
     rooms: Database.Statement<[], { room: string }>;
   };
-  private compactTx: (room: string, snapshot: Buffer, throughId: number) => void;
+  private compactTx: (room: string, snapshot: Buffer, throughId: number, format: number) => void;
+  private appendManyTx: (entries: { room: string; data: Uint8Array }[]) => number[];
+  private compactions = 0;
   private quarantineTx: (room: string, ids: number[], reason: string) => void;
 
   constructor(path: string) {
@@ -51,10 +58,18 @@ export class SqliteStore implements Store {
     let opened: Database.Database | null = null;
     try {
       opened = new Database(path);
+      // Space freed by compaction goes back to the file system bit by bit
+      // (see reclaim). The mode is fixed when the file is created, so it is
+      // set before anything (WAL included) writes the header.
+      prepareIncrementalVacuum(opened);
       opened.pragma('journal_mode = WAL');
       opened.pragma('synchronous = NORMAL');
       opened.pragma('busy_timeout = 5000');
       opened.exec(SCHEMA);
+      const columns = opened.prepare('PRAGMA table_info(snapshots)').all() as { name: string }[];
+      if (!columns.some((c) => c.name === 'format')) {
+        opened.exec('ALTER TABLE snapshots ADD COLUMN format INTEGER NOT NULL DEFAULT 1');
+      }
     } catch (error) {
       // A caller that reports the error and carries on must not keep holding the file.
       opened?.close();
@@ -68,21 +83,30 @@ export class SqliteStore implements Store {
     this.db = opened;
     const db = opened;
     this.statements = {
-      snapshot: db.prepare('SELECT data FROM snapshots WHERE room = ?'),
+      snapshot: db.prepare('SELECT data, format FROM snapshots WHERE room = ?'),
       updates: db.prepare('SELECT id, data FROM updates WHERE room = ? ORDER BY id'),
       append: db.prepare('INSERT INTO updates (room, data, created_at) VALUES (?, ?, ?)'),
       upsertSnapshot: db.prepare(
-        'INSERT INTO snapshots (room, data, updated_at) VALUES (?, ?, ?) ' +
-          'ON CONFLICT (room) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at'
+        'INSERT INTO snapshots (room, data, updated_at, format) VALUES (?, ?, ?, ?) ' +
+          'ON CONFLICT (room) DO UPDATE SET data = excluded.data, ' +
+          'updated_at = excluded.updated_at, format = excluded.format'
       ),
       deleteThrough: db.prepare('DELETE FROM updates WHERE room = ? AND id <= ?'),
       rooms: db.prepare(
         'SELECT room FROM snapshots UNION SELECT DISTINCT room FROM updates ORDER BY room'
       )
     };
-    this.compactTx = db.transaction((room: string, snapshot: Buffer, throughId: number) => {
-      this.statements.upsertSnapshot.run(room, snapshot, Date.now());
-      this.statements.deleteThrough.run(room, throughId);
+    this.compactTx = db.transaction(
+      (room: string, snapshot: Buffer, throughId: number, format: number) => {
+        this.statements.upsertSnapshot.run(room, snapshot, Date.now(), format);
+        this.statements.deleteThrough.run(room, throughId);
+      }
+    );
+    this.appendManyTx = db.transaction((entries: { room: string; data: Uint8Array }[]) => {
+      const now = Date.now();
+      return entries.map(({ room, data }) =>
+        Number(this.statements.append.run(room, toBuffer(data), now).lastInsertRowid)
+      );
     });
     const moveToQuarantine = db.prepare(
       'INSERT OR REPLACE INTO quarantine (id, room, data, reason, quarantined_at) ' +
@@ -102,6 +126,7 @@ export class SqliteStore implements Store {
     const updates = this.statements.updates.all(room);
     return {
       snapshot: snapshot ? toBytes(snapshot.data) : null,
+      ...(snapshot?.format === 2 ? { snapshotFormat: 2 as const } : {}),
       updates: updates.map((row) => ({ id: row.id, data: toBytes(row.data) }))
     };
   }
@@ -111,8 +136,22 @@ export class SqliteStore implements Store {
     return Number(result.lastInsertRowid);
   }
 
-  compact(room: string, snapshot: Uint8Array, throughId: number): void {
-    this.compactTx(room, toBuffer(snapshot), throughId);
+  appendMany(entries: { room: string; data: Uint8Array }[]): number[] {
+    return this.appendManyTx(entries);
+  }
+
+  compact(room: string, snapshot: Uint8Array, throughId: number, format: SnapshotFormat = 1): void {
+    this.compactTx(room, toBuffer(snapshot), throughId, format);
+    if (++this.compactions % 20 === 0) this.reclaim();
+  }
+
+  /**
+   * Returns freed pages to the file system a bounded step at a time, so the
+   * file shrinks after compactions without a blocking full VACUUM.
+   */
+  reclaim(maxPages = 2000): void {
+    const free = Number(this.db.pragma('freelist_count', { simple: true }));
+    if (free > 0) this.db.pragma(`incremental_vacuum(${Math.min(free, maxPages)})`);
   }
 
   quarantine(room: string, ids: number[], reason: string): void {
@@ -136,6 +175,20 @@ export class SqliteStore implements Store {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** Files made before incremental vacuum are converted once, if small enough to do it quickly. */
+const CONVERT_BELOW_BYTES = 64 * 1024 * 1024;
+
+export function prepareIncrementalVacuum(db: Database.Database): void {
+  const mode = Number(db.pragma('auto_vacuum', { simple: true }));
+  if (mode === 2) return;
+  const tables = Number(db.prepare('SELECT count(*) AS n FROM sqlite_master').pluck().get());
+  db.pragma('auto_vacuum = INCREMENTAL');
+  if (tables === 0) return;
+  const pages = Number(db.pragma('page_count', { simple: true }));
+  const pageSize = Number(db.pragma('page_size', { simple: true }));
+  if (pages * pageSize < CONVERT_BELOW_BYTES) db.exec('VACUUM');
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {

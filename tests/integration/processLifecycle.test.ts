@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
+import { applySnapshot } from '../../server/store/Store.js';
 import { WebsocketProvider } from 'y-websocket';
 import {
   Resources,
@@ -273,10 +274,10 @@ describe('npm start', () => {
     try {
       // Flushed on the way out: the room is one snapshot, holding the edit.
       expect(store.storedBytes(ROOM).logEntries).toBe(0);
-      const { snapshot } = store.load(ROOM);
-      expect(snapshot).not.toBeNull();
+      const loaded = store.load(ROOM);
+      expect(loaded.snapshot).not.toBeNull();
       const doc = new Y.Doc();
-      Y.applyUpdate(doc, snapshot!);
+      applySnapshot(doc, loaded);
       expect(doc.getText('body').toString()).toBe('Kept through docker stop.');
     } finally {
       store.close();

@@ -48,7 +48,8 @@ export function gatedStore(
       await appendGate.pass();
       return inner.append(room, update);
     },
-    compact: (room, snapshot, throughId) => inner.compact(room, snapshot, throughId),
+    compact: (room, snapshot, throughId, format) =>
+      inner.compact(room, snapshot, throughId, format),
     quarantine: (room, ids, reason) => inner.quarantine(room, ids, reason),
     rooms: () => inner.rooms(),
     close: () => inner.close()

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
+import { applySnapshot } from '../../server/store/Store.js';
 import { WebsocketProvider } from 'y-websocket';
 import { startServer, type RunningServer, type StartOptions } from '../../server/createServer.js';
 import { createLogger, type Logger } from '../../server/relay/logger.js';
@@ -70,7 +71,7 @@ export function connectProvider(
 export async function docFromStore(store: Store, room: string): Promise<Y.Doc> {
   const stored = await store.load(room);
   const doc = new Y.Doc();
-  if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
+  applySnapshot(doc, stored);
   for (const update of stored.updates) Y.applyUpdate(doc, update.data);
   return doc;
 }
