@@ -31,6 +31,6 @@ export default ts.config(
     }
   },
   {
-    ignores: ['build/', '.svelte-kit/', 'node_modules/', 'data/', '.scratch/', 'dev-dist/']
+    ignores: ['build/', 'dist/', '.svelte-kit/', 'node_modules/', 'data/', '.scratch/', 'dev-dist/']
   }
 );

@@ -54,7 +54,7 @@ async function buildIfStale() {
 // it); it is used as it is, never rebuilt.
 if (!process.env.DRIFTWRITE_BUILD_DIR) await buildIfStale();
 
-// The server is TypeScript: load it through tsx, in this process.
-const { register } = await import('tsx/esm/api');
-register();
-await import(new URL('../server/main.ts', import.meta.url).href);
+// The server runs compiled (plain JavaScript), in this process.
+const { buildServerIfStale } = await import('./buildServer.js');
+await buildServerIfStale();
+await import(new URL('../dist/server/main.js', import.meta.url).href);

@@ -1,18 +1,19 @@
 /** `npm start`: the app and the relay in one Node process. */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { configFromEnv } from './config.js';
 import { startServer, type AppHandler } from './createServer.js';
 import { closeOnSignals } from './lifecycle.js';
 import { removePidFile, writePidFile } from './store/pidFile.js';
 import { consoleLogger as logger } from './relay/logger.js';
+import { projectRoot } from './paths.js';
 
 // DRIFTWRITE_BUILD_DIR: an app built somewhere other than build/ (tests use it).
 const buildDir = process.env.DRIFTWRITE_BUILD_DIR?.trim();
 const handlerPath = buildDir
   ? join(resolve(buildDir), 'handler.js')
-  : fileURLToPath(new URL('../build/handler.js', import.meta.url));
+  : join(projectRoot(), 'build', 'handler.js');
 
 async function main() {
   const config = configFromEnv();
