@@ -10,6 +10,8 @@
  * BENCH_COMMENT_REPLIES (2000), BENCH_COMMENT_RELOADS (5), BENCH_KEYSTROKES
  * (200), BENCH_QUEUE_DOCS (200), BENCH_QUEUE_THREADS (3 per document),
  * BENCH_QUEUE_RELOADS (5).
+ * E, relays side by side (not in the default set; BENCH_PARTS=E): BENCH_SCALE
+ * (1; 0.1 for a quick run) and the BENCH_E_* variables listed in partE.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -19,6 +21,7 @@ import { runPartA } from './partA.js';
 import { runPartB } from './partB.js';
 import { runPartC } from './partC.js';
 import { runPartD } from './partD.js';
+import { runPartE } from './partE.js';
 import { fmtBytes, fmtMs, ROOT, TRACES_DIR, type Row } from './util.js';
 
 // Heap figures need explicit collections; re-run ourselves with the flag
@@ -42,6 +45,10 @@ const parts: Record<string, { title: string; run: () => Promise<Row[]> }> = {
   D: {
     title: 'comment threads: open, typing and My queue offline',
     run: runPartD
+  },
+  E: {
+    title: 'relays side by side: ours, y-websocket 2.1.0, Hocuspocus (issue 9)',
+    run: runPartE
   }
 };
 
