@@ -31,13 +31,9 @@ import { FieldError, fieldText, setScalar, updateText } from '../model/fields.js
 import { STATUSES, isStatus, type Status } from '../model/lifecycle.js';
 import { riceInputError } from '../model/documentFields.js';
 
-/** Files larger than this are refused before they are read. */
-export const MAX_MARKDOWN_BYTES = 5 * 1024 * 1024;
+import { MAX_MARKDOWN_BYTES, MarkdownImportError } from './markdownImportError.js';
 
-/** Refused import: the message says, in plain words, what is wrong with the file. */
-export class MarkdownImportError extends Error {
-  override name = 'MarkdownImportError';
-}
+export { MAX_MARKDOWN_BYTES, MarkdownImportError };
 
 export interface ExportOptions {
   /** The ADR's number in its workspace (adrNumbers in adr.ts); written as `adr:`. */

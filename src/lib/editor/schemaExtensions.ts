@@ -1,26 +1,14 @@
 /**
  * The rich-text schema every client agrees on, without any collaboration or
- * DOM-only parts, so Node code (the relay, tests, Markdown export later) can
- * build the same ProseMirror schema with `getSchema(schemaExtensions())`.
+ * DOM-only parts, so Node code (the relay, tests, Markdown import and export)
+ * can build the same ProseMirror schema with `getSchema(schemaExtensions())`.
+ * The editor builds the same schema from editorSchemaExtensions() (lightTables.ts),
+ * which leaves the table editing code out of the page's first load.
  */
 import type { Extensions } from '@tiptap/core';
-import StarterKit from '@tiptap/starter-kit';
-import { TaskItem, TaskList } from '@tiptap/extension-list';
 import { TableKit } from '@tiptap/extension-table';
+import { baseExtensions } from './baseSchema.js';
 
 export function schemaExtensions(): Extensions {
-  return [
-    StarterKit.configure({
-      // Collaboration brings its own undo, limited to this user's edits.
-      undoRedo: false,
-      // Appending a paragraph after remote edits would make every viewer
-      // write to the document, and concurrent viewers add one each.
-      trailingNode: false,
-      link: { openOnClick: false, autolink: true, defaultProtocol: 'https' },
-      heading: { levels: [1, 2, 3] }
-    }),
-    TaskList,
-    TaskItem.configure({ nested: true }),
-    TableKit.configure({ table: { resizable: false } })
-  ];
+  return [...baseExtensions(), TableKit.configure({ table: { resizable: false } })];
 }

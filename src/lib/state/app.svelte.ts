@@ -13,12 +13,9 @@ import { mergeCachedQueue, readQueueCache, writeQueueCache } from './queueCache.
 import * as Y from 'yjs';
 import { DocSession } from '../sync/DocSession.js';
 import { docRoom } from '../model/rooms.js';
-import {
-  MAX_MARKDOWN_BYTES,
-  MarkdownImportError,
-  importIntoDoc,
-  parseMarkdownFile
-} from '../editor/markdown.js';
+// The Markdown code (parser, YAML, serializer) loads when a file is imported
+// or exported, not with every page.
+import { MAX_MARKDOWN_BYTES, MarkdownImportError } from '../editor/markdownImportError.js';
 import { addEntry, newDocumentId } from '../model/workspaceIndex.js';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { untrack } from 'svelte';
@@ -30,7 +27,6 @@ import { readLifecycle } from '../model/documentFields.js';
 import { readMeta } from '../model/schema.js';
 import { adrNumbers } from '../model/adr.js';
 import { downloadText, markdownFileName } from '../editor/exportFile.js';
-import { exportMarkdown } from '../editor/markdown.js';
 import { threadsMarkdown } from '../model/commentsMarkdown.js';
 import { readThreads } from '../model/comments.js';
 
@@ -223,6 +219,7 @@ export class AppState {
         `That file is ${(file.size / 1048576).toFixed(1)} MB; a Markdown file can be at most 5 MB.`
       );
     }
+    const { importIntoDoc, parseMarkdownFile } = await import('../editor/markdown.js');
     const parsed = parseMarkdownFile(new Uint8Array(await file.arrayBuffer()));
     const author = this.author;
     const now = Date.now();
@@ -342,6 +339,8 @@ export class AppState {
 
   private async exportUnsyncedDocuments(): Promise<number> {
     const ids = this.outbox.unsyncedIds();
+    if (ids.length === 0) return 0;
+    const { exportMarkdown } = await import('../editor/markdown.js');
     const entries = this.workspace.entries.filter((e) => e.kind === 'adr');
     const numbers = adrNumbers(entries);
     let count = 0;
