@@ -10,7 +10,10 @@ import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { getBody, type DocumentKind } from '../model/schema.js';
 import { templateGuidance } from './guidance.js';
-import { schemaExtensions } from './schemaExtensions.js';
+import { editorSchemaExtensions, hasTable } from './lightTables.js';
+import { tables, tablesRequested } from './tables.js';
+import type { Transaction } from '@tiptap/pm/state';
+import type { Slice } from '@tiptap/pm/model';
 import { pasteGuard, type PasteRefused } from './pasteGuard.js';
 import { CommentHighlights, type CommentHighlightsOptions } from './commentAnchors.js';
 import { Extension } from '@tiptap/core';
@@ -35,11 +38,11 @@ export interface CreateEditorOptions {
 }
 
 export function createEditor(options: CreateEditorOptions): Editor {
-  return new Editor({
+  const editor = new Editor({
     element: options.element,
     editable: options.editable ?? true,
     extensions: [
-      ...schemaExtensions(),
+      ...editorSchemaExtensions(),
       Collaboration.configure({ fragment: getBody(options.doc) }),
       CollaborationCaret.configure({
         provider: { awareness: options.awareness },
@@ -74,17 +77,58 @@ export function createEditor(options: CreateEditorOptions): Editor {
       }
     }
   });
+  loadTablesWhenNeeded(editor);
+  return editor;
+}
+
+/**
+ * Table editing loads the first time this editor holds a table (opened with
+ * one, or one arrives from someone else) or the caret is in one; the toolbar
+ * loads it for its table buttons too.
+ */
+function loadTablesWhenNeeded(editor: Editor): void {
+  const check = ({ transaction }: { transaction: Transaction }) => {
+    if (tablesRequested(editor)) {
+      editor.off('transaction', check);
+      return;
+    }
+    if (editor.isActive('table') || (transaction.docChanged && addsTable(transaction))) {
+      editor.off('transaction', check);
+      void tables(editor);
+    }
+  };
+  if (hasTable(editor.state.doc)) void tables(editor);
+  else editor.on('transaction', check);
+}
+
+/** Whether a transaction's steps bring in a table (typing's steps are a few characters). */
+function addsTable(transaction: Transaction): boolean {
+  return transaction.steps.some((step) => {
+    const slice = (step as unknown as { slice?: Slice }).slice;
+    if (!slice) return false;
+    let found = false;
+    slice.content.descendants((node) => {
+      if (found) return false;
+      if (node.type.name === 'table') found = true;
+      return !found && !node.isTextblock;
+    });
+    return found;
+  });
 }
 
 /**
  * Another person's caret and name label. What arrives in awareness is
  * whatever that client sent: the colour is used only when it is `#rrggbb`,
- * the name is cut to length and set as text, never as markup.
+ * the name is cut to length and set as text, never as markup. The caret sits
+ * inside the "Document body" textbox, so it is hidden from assistive
+ * technology: a screen reader would otherwise read the name in the middle of
+ * the text (who is here is announced by the peer list).
  */
 function renderCaret(user: Record<string, unknown>): HTMLElement {
   const color = presenceColor(user.color);
   const caret = document.createElement('span');
   caret.classList.add('collaboration-carets__caret');
+  caret.setAttribute('aria-hidden', 'true');
   caret.style.borderColor = color;
   const label = document.createElement('div');
   label.classList.add('collaboration-carets__label');
