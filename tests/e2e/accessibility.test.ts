@@ -326,6 +326,16 @@ describe('document page details', () => {
       { message: 'Enter moved to the text' }
     );
     await expect(title.inputValue()).resolves.toBe(long);
+
+    // What stays on screen while writing is one toolbar row: the header
+    // scrolls away with the page.
+    const chrome = await page.evaluate(() => ({
+      header: getComputedStyle(document.querySelector('header')!).position,
+      toolbar: document.querySelector('[role="toolbar"]')!.parentElement!.getBoundingClientRect()
+        .height
+    }));
+    expect(chrome.header).toBe('static');
+    expect(chrome.toolbar).toBeLessThanOrEqual(VIEWPORTS.phone.height * 0.08);
   });
 
   it('Link inserts its address with nothing selected, and reopened on a link its address is selected', async () => {
