@@ -151,7 +151,11 @@ function describeSetup(
     `- Sizes: scale ${sizes.scale}, ${sizes.rounds} round(s) per scenario and relay (latencies ` +
       `pooled over rounds, other figures the median of the rounds, counts summed), ` +
       `${sizes.clientProcs} client processes`,
-    `- Ratios are ours / peer: below 1× ours is lower (for "cycles per second", higher is better)`
+    `- Ratios are ours / peer: below 1× ours is lower (for "cycles per second", higher is better)`,
+    `- Read latencies with the "waiting for a CPU" rows (the main thread's run-queue wait, ` +
+      `/proc/<pid>/schedstat): where the relay or the clients waited for a core for more than a ` +
+      `few percent of the window, other work on the machine set the latencies, not the relay; ` +
+      `CPU per update and memory hold up better under such load`
   ];
   return lines.join('\n');
 }

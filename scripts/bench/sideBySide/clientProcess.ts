@@ -360,6 +360,9 @@ async function traceSend(args: {
   const doc = conn.doc;
   let text: Y.XmlText | null = null;
   let firstSendAt = 0;
+  // Taken right after each transaction (whose update the provider has just
+  // handed to the socket), before any yield lets a reply in.
+  let lastSendAt = 0;
   let notified = false;
   let sinceYield = 0;
   const started = wallNow();
@@ -370,6 +373,7 @@ async function traceSend(args: {
       for (let j = i; j < Math.min(i + args.batch, edits.length); j++)
         applyPatch(text, edits[j], false);
     });
+    lastSendAt = wallNow();
     sinceYield += args.batch;
     const sent = Math.min(i + args.batch, edits.length);
     if (!notified && sent >= args.notifyAt) {
@@ -381,7 +385,6 @@ async function traceSend(args: {
       await tick();
     }
   }
-  const lastSendAt = wallNow();
   const final = text ? (text as Y.XmlText).toString() : '';
   return {
     source,

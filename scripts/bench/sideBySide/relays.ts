@@ -56,6 +56,8 @@ export interface RunningRelay {
   spawnedAt: number;
   answeredAt: number;
   cpuMs(): number;
+  /** Main thread's time waiting for a CPU, ms (see runQueueWaitMs). */
+  waitMs(): number;
   rssBytes(): number;
   peakRssBytes(): number;
   output(): string;
@@ -80,6 +82,16 @@ export function cpuMsOf(pid: number): number {
   // Fields after "(comm)": state is field 3, utime 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond();
+}
+
+/**
+ * Time the process's main thread spent runnable but waiting for a CPU
+ * (/proc/<pid>/schedstat, second field): high when other work on the
+ * machine takes the cores, whatever the process itself costs.
+ */
+export function runQueueWaitMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/);
+  return Number(fields[1]) / 1e6;
 }
 
 function statusKiB(pid: number, key: 'VmRSS' | 'VmHWM'): number {
@@ -268,6 +280,7 @@ export async function startRelay(
     spawnedAt,
     answeredAt,
     cpuMs: () => cpuMsOf(pid),
+    waitMs: () => runQueueWaitMs(pid),
     rssBytes: () => statusKiB(pid, 'VmRSS') * 1024,
     peakRssBytes: () => statusKiB(pid, 'VmHWM') * 1024,
     output: () => output,

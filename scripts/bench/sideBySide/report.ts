@@ -119,6 +119,18 @@ const FIGURES: Record<string, Figure[]> = {
       ratio: false,
       get: key('clientBusy')
     },
+    {
+      label: 'relay main thread waiting for a CPU (share of the window)',
+      format: 'share',
+      ratio: false,
+      get: key('relayWaiting')
+    },
+    {
+      label: 'client processes waiting for a CPU (share of the window)',
+      format: 'share',
+      ratio: false,
+      get: key('clientWaiting')
+    },
     peak,
     { label: 'connect + sync every client', format: 'ms', get: key('connectAllMs') },
     { label: 'updates sent, per round', format: 'int', ratio: false, get: key('sent.perRound') }
@@ -197,6 +209,12 @@ const FIGURES: Record<string, Figure[]> = {
     },
     { label: 'relay CPU, per round', format: 'ms', get: key('cpuMs.perRound') },
     { label: 'relay CPU per update', format: 'us', get: key('cpuUsPerUpdate') },
+    {
+      label: 'relay main thread waiting for a CPU (share of the burst)',
+      format: 'share',
+      ratio: false,
+      get: key('relayWaiting')
+    },
     peak,
     { label: 'sender typing time (client side)', format: 'ms', ratio: false, get: key('typingMs') }
   ],

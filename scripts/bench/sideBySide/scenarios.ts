@@ -10,7 +10,13 @@ import Database from 'better-sqlite3';
 import { sleep } from '../util.js';
 import { ClientProcess, stopAll } from './clients.js';
 import { wallNow } from './clock.js';
-import { cpuMsOf, startRelay, type RelayKind, type RunningRelay } from './relays.js';
+import {
+  cpuMsOf,
+  runQueueWaitMs,
+  startRelay,
+  type RelayKind,
+  type RunningRelay
+} from './relays.js';
 import { loadTrace } from './trace.js';
 
 /** One run's measurements: scalars (median over rounds), counts (summed), samples (pooled). */
@@ -129,6 +135,9 @@ function fanout(
         const perClient = Math.max(1, Math.round(s.windowMs / intervalMs));
         const clientCpu = () => procs.reduce((sum, p) => sum + cpuMsOf(p.pid), 0);
         const clientCpu0 = clientCpu();
+        const clientWait = () => procs.reduce((sum, p) => sum + runQueueWaitMs(p.pid), 0);
+        const clientWait0 = clientWait();
+        const wait0 = relay.waitMs();
         const windowStart = wallNow();
         const cpu0 = relay.cpuMs();
         const startAt = wallNow() + 300;
@@ -153,6 +162,8 @@ function fanout(
         // Shares of one core: a client process near 100% means the latencies are the clients'.
         result.scalars.relayBusy = cpuMs / windowMs;
         result.scalars.clientBusy = (clientCpu() - clientCpu0) / windowMs / procs.length;
+        result.scalars.relayWaiting = (relay.waitMs() - wait0) / windowMs;
+        result.scalars.clientWaiting = (clientWait() - clientWait0) / windowMs / procs.length;
         result.scalars.drainMs = wallNow() - lastSent;
         const reports = await Promise.all(
           procs.map((p) => p.call<{ received: number; latencies: Float64Array }>('fanoutReport'))
@@ -503,6 +514,8 @@ const burst: Scenario = {
         });
       });
       const cpu0 = relay.cpuMs();
+      const wait0 = relay.waitMs();
+      const burstStart = wallNow();
       const sent = await sender.call<SendResult>('traceSend', {
         room,
         count: s.burstEdits,
@@ -524,6 +537,7 @@ const burst: Scenario = {
       ]);
       const joinedMid = midJoin ? await (midJoin as Promise<JoinResult>) : null;
       result.counts.cpuMs = relay.cpuMs() - cpu0;
+      result.scalars.relayWaiting = (relay.waitMs() - wait0) / (wallNow() - burstStart);
       result.scalars.cpuUsPerUpdate = (result.counts.cpuMs * 1000) / sent.updates;
       result.scalars.peakRss = relay.peakRssBytes();
       result.scalars.typingMs = sent.typingMs;
