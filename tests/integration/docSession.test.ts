@@ -4,11 +4,15 @@
  * edits", "Synced") must match where the edits actually are.
  */
 import 'fake-indexeddb/auto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { applySnapshot } from '../../server/store/Store.js';
-import { DocSession, type DocSessionOptions } from '../../src/lib/sync/DocSession.js';
+import {
+  BACKGROUND_WRITE,
+  DocSession,
+  type DocSessionOptions
+} from '../../src/lib/sync/DocSession.js';
 import { manualConnectivity } from '../../src/lib/sync/connectivity.js';
 import {
   Resources,
@@ -264,6 +268,45 @@ describe('DocSession', () => {
     const again = openSession(relay, { databasePrefix, connectivity: manualConnectivity(false) });
     await again.whenLoaded;
     expect(again.state.pendingEdits).toBe(0);
+  });
+
+  it('counts a burst of typing as one change, across a reload, until the relay confirms it', async () => {
+    const relay = resources.relay(await startTestRelay());
+    const databasePrefix = freshPrefix();
+    const session = openSession(relay, { databasePrefix, connectivity: manualConnectivity(false) });
+    await session.whenLoaded;
+    let now = 1_000_000;
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      const body = session.doc.getText('body');
+      // One 44-character sentence, a keystroke every 100 ms: one change.
+      for (const c of 'The quick brown fox jumps over the lazy dog.') {
+        body.insert(body.length, c);
+        now += 100;
+      }
+      expect(session.state).toMatchObject({ pendingEdits: 44, pendingChanges: 1 });
+      // What the app writes on its own because of it ("last edited") is no change of its own.
+      now += 5_000;
+      session.doc.transact(() => session.doc.getMap('meta').set('touched', now), BACKGROUND_WRITE);
+      expect(session.state).toMatchObject({ pendingEdits: 45, pendingChanges: 1 });
+      // A pause longer than a second starts another.
+      now += 5_000;
+      body.insert(body.length, ' Again.');
+      expect(session.state).toMatchObject({ pendingEdits: 46, pendingChanges: 2 });
+    } finally {
+      clock.mockRestore();
+    }
+    await closeSession(session);
+
+    const connectivity = manualConnectivity(false);
+    const reopened = openSession(relay, { databasePrefix, connectivity });
+    await reopened.whenLoaded;
+    expect(reopened.state).toMatchObject({ pendingEdits: 46, pendingChanges: 2 });
+    connectivity.set(true);
+    await waitFor(() => reopened.state.pendingEdits === 0 && reopened.state.synced, {
+      message: 'the changes confirmed'
+    });
+    expect(reopened.state.pendingChanges).toBe(0);
   });
 
   it('never reports edits as stored before the relay has them, even while it is loading', async () => {

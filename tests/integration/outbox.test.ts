@@ -116,6 +116,7 @@ const stateTemplate = {
   synced: false,
   localLoaded: true,
   pendingEdits: 0,
+  pendingChanges: 0,
   refused: null,
   storageError: null
 };

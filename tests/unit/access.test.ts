@@ -213,9 +213,9 @@ describe('the relay’s answers in plain words', () => {
 
   it('counts what stays on the device when access is removed', () => {
     expect(revokedMessage(3)).toBe(
-      'Your access to this workspace was removed. Nothing you wrote here is lost: 3 unsynced edits stay on this device'
+      'Your access to this workspace was removed. Nothing you wrote here is lost: 3 unsynced changes stay on this device'
     );
-    expect(revokedMessage(1)).toMatch(/1 unsynced edit stays/);
+    expect(revokedMessage(1)).toMatch(/1 unsynced change stays/);
     expect(revokedMessage(0)).toMatch(/had reached the relay/);
   });
 

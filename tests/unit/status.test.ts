@@ -3,7 +3,9 @@ import {
   combineSyncStates,
   describeSyncState,
   syncSituation,
+  BACK_ONLINE,
   INITIAL_SYNC_STATE,
+  SyncAnnouncer,
   plural,
   type SyncState
 } from '../../src/lib/model/status.js';
@@ -16,6 +18,8 @@ function state(overrides: Partial<SyncState> = {}): SyncState {
     synced: true,
     localLoaded: true,
     pendingEdits: 0,
+    // One change per edit unless a test says otherwise.
+    pendingChanges: overrides.pendingEdits ?? 0,
     refused: null,
     storageError: null,
     ...overrides
@@ -63,13 +67,13 @@ describe('describeSyncState', () => {
 
     it('says where unsynced edits are', () => {
       expect(describeSyncState(state({ refused, pendingEdits: 3 })).detail).toBe(
-        'The relay stopped syncing this document: access denied. 3 edits are kept on this device only.'
+        'The relay stopped syncing this document: access denied. 3 changes are kept on this device only.'
       );
     });
 
     it('agrees the verb with a single edit', () => {
       expect(describeSyncState(state({ refused, pendingEdits: 1 })).detail).toBe(
-        'The relay stopped syncing this document: access denied. 1 edit is kept on this device only.'
+        'The relay stopped syncing this document: access denied. 1 change is kept on this device only.'
       );
     });
 
@@ -134,15 +138,16 @@ describe('describeSyncState', () => {
         describeSyncState(state({ connection: 'disconnected', synced: false, pendingEdits: 4 }))
       ).toEqual({
         tone: 'warn',
-        label: 'Offline · 4 unsynced edits',
-        detail: 'You are offline. 4 edits saved on this device only; they sync when you reconnect.'
+        label: 'Offline · 4 unsynced changes',
+        detail:
+          'You are offline. 4 changes saved on this device only; they sync when you reconnect.'
       });
     });
 
     it('with one pending edit: singular', () => {
       const view = describeSyncState(state({ connection: 'disconnected', pendingEdits: 1 }));
-      expect(view.label).toBe('Offline · 1 unsynced edit');
-      expect(view.detail).toMatch(/^You are offline\. 1 edit saved on this device only;/);
+      expect(view.label).toBe('Offline · 1 unsynced change');
+      expect(view.detail).toMatch(/^You are offline\. 1 change saved on this device only;/);
     });
 
     it('when the browser reports no network, even if the socket still looks connected', () => {
@@ -150,6 +155,19 @@ describe('describeSyncState', () => {
       expect(describeSyncState(state({ network: false })).label).toBe('Offline');
       expect(describeSyncState(state({ network: false, pendingEdits: 2 })).tone).toBe('warn');
     });
+  });
+
+  it('counts changes as a person makes them, not keystrokes', () => {
+    // One 44-character sentence typed in one go: 45 transactions, one change.
+    const offline = state({ connection: 'disconnected', pendingEdits: 45, pendingChanges: 1 });
+    expect(describeSyncState(offline).label).toBe('Offline · 1 unsynced change');
+    expect(describeSyncState(state({ pendingEdits: 45, pendingChanges: 2 })).label).toBe(
+      'Syncing 2 changes…'
+    );
+    // Anything unconfirmed is at least one change.
+    expect(describeSyncState(state({ pendingEdits: 3, pendingChanges: 0 })).label).toBe(
+      'Syncing 1 change…'
+    );
   });
 
   describe('connecting', () => {
@@ -170,11 +188,11 @@ describe('describeSyncState', () => {
     it('with pending edits', () => {
       expect(describeSyncState(state({ connection: 'connecting', pendingEdits: 2 }))).toEqual({
         tone: 'busy',
-        label: 'Connecting · 2 unsynced edits',
-        detail: 'Reaching the relay. 2 edits not on the relay yet, saved on this device.'
+        label: 'Connecting · 2 unsynced changes',
+        detail: 'Reaching the relay. 2 changes not on the relay yet, saved on this device.'
       });
       expect(describeSyncState(state({ synced: false, pendingEdits: 1 })).label).toBe(
-        'Connecting · 1 unsynced edit'
+        'Connecting · 1 unsynced change'
       );
     });
   });
@@ -183,13 +201,13 @@ describe('describeSyncState', () => {
     it('syncing while the relay has not confirmed every edit', () => {
       expect(describeSyncState(state({ pendingEdits: 5 }))).toEqual({
         tone: 'busy',
-        label: 'Syncing 5 edits…',
-        detail: '5 edits not yet confirmed by the relay; saved on this device meanwhile.'
+        label: 'Syncing 5 changes…',
+        detail: '5 changes not yet confirmed by the relay; saved on this device meanwhile.'
       });
       expect(describeSyncState(state({ pendingEdits: 1 }))).toEqual({
         tone: 'busy',
-        label: 'Syncing 1 edit…',
-        detail: '1 edit not yet confirmed by the relay; saved on this device meanwhile.'
+        label: 'Syncing 1 change…',
+        detail: '1 change not yet confirmed by the relay; saved on this device meanwhile.'
       });
     });
 
@@ -225,10 +243,11 @@ describe('combineSyncStates', () => {
       synced: false,
       localLoaded: true,
       pendingEdits: 6,
+      pendingChanges: 6,
       refused: null,
       storageError: null
     });
-    expect(describeSyncState(combined).label).toBe('Connecting · 6 unsynced edits');
+    expect(describeSyncState(combined).label).toBe('Connecting · 6 unsynced changes');
   });
 
   it('is disconnected if any session is, whatever the order', () => {
@@ -282,5 +301,52 @@ describe('syncSituation', () => {
       'online'
     );
     expect(syncSituation(state())).toBe('online');
+  });
+});
+
+describe('SyncAnnouncer', () => {
+  const loading = state({ localLoaded: false, connection: 'disconnected', synced: false });
+  const starting = state({ connection: 'disconnected', synced: false });
+  const connecting = state({ connection: 'connecting', synced: false });
+  const offline = state({ network: false, connection: 'disconnected', synced: false });
+
+  it('says nothing while a page opens and connects', () => {
+    const announcer = new SyncAnnouncer();
+    for (const each of [loading, starting, connecting, state(), state({ pendingEdits: 2 })]) {
+      expect(announcer.next(each)).toBeNull();
+    }
+  });
+
+  it('says "Back online" only after an actual offline period', () => {
+    const announcer = new SyncAnnouncer();
+    expect(announcer.next(loading)).toBeNull();
+    expect(announcer.next(state())).toBeNull();
+    expect(announcer.next(offline)).toMatch(/^You are offline/);
+    expect(announcer.next(offline)).toBeNull();
+    expect(announcer.next(connecting)).toBe(BACK_ONLINE);
+    expect(announcer.next(state())).toBeNull();
+  });
+
+  it('counts a relay lost after it was reached as offline, not one still being reached', () => {
+    const announcer = new SyncAnnouncer();
+    expect(announcer.next(starting)).toBeNull();
+    expect(announcer.next(state())).toBeNull();
+    expect(announcer.next(starting)).toMatch(/^You are offline/);
+    expect(announcer.next(state())).toBe(BACK_ONLINE);
+  });
+
+  it('opened offline: quiet at first, then back online once the network returns', () => {
+    const announcer = new SyncAnnouncer();
+    expect(announcer.next(loading)).toBeNull();
+    expect(announcer.next(offline)).toBeNull();
+    expect(announcer.next(state())).toBe(BACK_ONLINE);
+  });
+
+  it('tells of a refusal', () => {
+    const announcer = new SyncAnnouncer();
+    expect(announcer.next(state())).toBeNull();
+    expect(announcer.next(state({ refused: { code: 4403, reason: 'no access' } }))).toMatch(
+      /stopped syncing/
+    );
   });
 });

@@ -276,12 +276,12 @@ export const NOT_JOINED_MESSAGE =
 export const INVALID_MESSAGE =
   "This device's sign-in is not valid for this relay; open a new invite link.";
 
-/** The revoked banner's sentence, with the count of edits still on the device. */
-export function revokedMessage(pendingEdits: number): string {
+/** The revoked banner's sentence, with the count of changes still on the device. */
+export function revokedMessage(pendingChanges: number): string {
   const head = 'Your access to this workspace was removed.';
-  if (pendingEdits <= 0) return `${head} Everything you wrote here had reached the relay.`;
-  return `${head} Nothing you wrote here is lost: ${pendingEdits} unsynced ${
-    pendingEdits === 1 ? 'edit stays' : 'edits stay'
+  if (pendingChanges <= 0) return `${head} Everything you wrote here had reached the relay.`;
+  return `${head} Nothing you wrote here is lost: ${pendingChanges} unsynced ${
+    pendingChanges === 1 ? 'change stays' : 'changes stay'
   } on this device`;
 }
 

@@ -13,11 +13,16 @@ export interface SyncState {
   synced: boolean;
   /** The copy on this device has been read (IndexedDB). */
   localLoaded: boolean;
-  /** Local edits the relay has not confirmed storing yet. */
+  /** Local edits (transactions, one per keystroke) the relay has not confirmed storing yet. */
   pendingEdits: number;
+  /**
+   * The same edits as a person counts them: a burst of typing is one change
+   * (DocSession groups edits less than a second apart). What the status shows.
+   */
+  pendingChanges: number;
   /** The relay refused this device for good (access denied, etc.). */
   refused: { code: number; reason: string } | null;
-  /** This device could not open its local store; edits live only in memory. */
+  /** This device could not open or write its local store (out of space, broken); new edits live only in memory. */
   storageError: string | null;
 }
 
@@ -37,6 +42,7 @@ export const INITIAL_SYNC_STATE: SyncState = {
   synced: false,
   localLoaded: false,
   pendingEdits: 0,
+  pendingChanges: 0,
   refused: null,
   storageError: null
 };
@@ -55,6 +61,7 @@ export function combineSyncStates(states: SyncState[]): SyncState {
     synced: a.synced && b.synced,
     localLoaded: a.localLoaded && b.localLoaded,
     pendingEdits: a.pendingEdits + b.pendingEdits,
+    pendingChanges: a.pendingChanges + b.pendingChanges,
     refused: a.refused ?? b.refused,
     storageError: a.storageError ?? b.storageError
   }));
@@ -89,8 +96,10 @@ export function syncSituation(state: SyncState): SyncSituation {
 }
 
 export function describeSyncState(state: SyncState): StatusView {
-  const pending = state.pendingEdits;
-  const pendingWords = plural(pending, 'edit');
+  // What the person counts: changes (bursts of typing), never fewer than one
+  // while anything at all is unconfirmed.
+  const pending = state.pendingEdits > 0 ? Math.max(1, state.pendingChanges) : 0;
+  const pendingWords = plural(pending, 'change');
   if (state.refused) {
     return {
       tone: 'error',
@@ -107,7 +116,7 @@ export function describeSyncState(state: SyncState): StatusView {
       tone: 'error',
       label: 'Not stored on this device',
       detail:
-        `This browser could not open its local store (${state.storageError}). ` +
+        `This browser cannot keep new edits in its local store (${state.storageError}); what it stored before is kept. ` +
         'Edits reach the relay while you are online, but closing this tab offline would lose them.'
     };
   }
@@ -117,7 +126,7 @@ export function describeSyncState(state: SyncState): StatusView {
   if (!state.network || state.connection === 'disconnected') {
     return {
       tone: pending > 0 ? 'warn' : 'ok',
-      label: pending > 0 ? `Offline · ${plural(pending, 'unsynced edit')}` : 'Offline',
+      label: pending > 0 ? `Offline · ${plural(pending, 'unsynced change')}` : 'Offline',
       detail:
         pending > 0
           ? `You are offline. ${pendingWords} saved on this device only; ${pending === 1 ? 'it syncs' : 'they sync'} when you reconnect.`
@@ -127,7 +136,7 @@ export function describeSyncState(state: SyncState): StatusView {
   if (state.connection === 'connecting' || !state.synced) {
     return {
       tone: 'busy',
-      label: pending > 0 ? `Connecting · ${plural(pending, 'unsynced edit')}` : 'Connecting…',
+      label: pending > 0 ? `Connecting · ${plural(pending, 'unsynced change')}` : 'Connecting…',
       detail:
         pending > 0
           ? `Reaching the relay. ${pendingWords} not on the relay yet, saved on this device.`
@@ -137,7 +146,7 @@ export function describeSyncState(state: SyncState): StatusView {
   if (pending > 0) {
     return {
       tone: 'busy',
-      label: `Syncing ${plural(pending, 'edit')}…`,
+      label: `Syncing ${plural(pending, 'change')}…`,
       detail: `${pendingWords} not yet confirmed by the relay; saved on this device meanwhile.`
     };
   }
@@ -146,4 +155,34 @@ export function describeSyncState(state: SyncState): StatusView {
     label: 'Synced',
     detail: 'Online. Every edit on this device is stored on the relay.'
   };
+}
+
+/** Said when the relay is reachable again after an offline period. */
+export const BACK_ONLINE = 'Back online. Edits sync to the relay again.';
+
+/**
+ * What a screen reader is told as the sync state moves, one state at a time:
+ * changes of situation only, and "Back online" only after an actual offline
+ * period. Opening the app (reading the device copy, then connecting) says
+ * nothing: a page that has not reached the relay yet is starting, not
+ * offline, unless the browser has no network.
+ */
+export class SyncAnnouncer {
+  private last: SyncSituation | null = null;
+  private reachedRelay = false;
+
+  /** The sentence to announce for this state, or null. */
+  next(state: SyncState): string | null {
+    const current = syncSituation(state);
+    if (current === 'loading') return null;
+    if (current === 'offline' && state.network && !this.reachedRelay) return null;
+    if (current === 'online') this.reachedRelay = true;
+    const previous = this.last;
+    this.last = current;
+    if (previous === current) return null;
+    if (current === 'online') return previous === 'offline' ? BACK_ONLINE : null;
+    // The situation the page opens in is on screen already (the offline note).
+    if (previous === null && current === 'offline') return null;
+    return describeSyncState(state).detail;
+  }
 }

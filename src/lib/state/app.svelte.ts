@@ -316,6 +316,12 @@ export class AppState {
     return this.registry.combined.pendingEdits;
   }
 
+  /** The same, as a person counts them: bursts of typing (see DocSession). */
+  get pendingChanges(): number {
+    const combined = this.registry.combined;
+    return combined.pendingEdits > 0 ? Math.max(1, combined.pendingChanges) : 0;
+  }
+
   /**
    * Downloads a Markdown file of each document that holds edits the relay
    * has not confirmed (read from this device's copy), and of the comments of

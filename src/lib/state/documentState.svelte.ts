@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { DocSession, type SessionGate } from '../sync/DocSession.js';
+import { BACKGROUND_WRITE, DocSession, type SessionGate } from '../sync/DocSession.js';
 import { presenceUser } from '../model/deviceAccess.js';
 import type { Connectivity } from '../sync/connectivity.js';
 import { docRoom } from '../model/rooms.js';
@@ -43,8 +43,11 @@ export interface DocumentOptions {
   gate?: SessionGate;
 }
 
-/** Origin of writes the app makes on its own (meta, title copies): not edits to attribute. */
-const SYSTEM = Symbol('system');
+/**
+ * Origin of writes the app makes on its own (meta, title copies, "last
+ * edited"): not edits to attribute, nor changes to count in the status.
+ */
+const SYSTEM = BACKGROUND_WRITE;
 
 /** "Last edited" in the list moves at most this often while someone types. */
 const TOUCH_INTERVAL_MS = 5_000;
@@ -60,6 +63,12 @@ export class DocumentState {
   peers = $state<Peer[]>([]);
   /** True when neither this device nor the relay knows this document. */
   missing = $state(false);
+  /**
+   * This device holds nothing of the document and cannot ask the relay (no
+   * network): it was never downloaded here. Decided from the device copy
+   * alone, at once, instead of showing an empty body to type into.
+   */
+  notOnDevice = $state(false);
   /** When someone moved this document to the trash (null while it is listed). */
   deletedAt = $state<number | null>(null);
   deletedBy = $state<string | null>(null);
@@ -109,7 +118,11 @@ export class DocumentState {
     setDocTitle(this.doc, title, now);
     const author = { userId: this.identity.userId, name: this.identity.name };
     if (this.workspace.entry(this.id)) {
-      renameEntry(this.workspace.doc, this.id, readMeta(this.doc).title, author, now);
+      // The list's copy of the title: part of this one change.
+      this.workspace.doc.transact(
+        () => renameEntry(this.workspace.doc, this.id, readMeta(this.doc).title, author, now),
+        SYSTEM
+      );
     }
   }
 
@@ -147,7 +160,15 @@ export class DocumentState {
     if (this.destroyed) return;
     if (this.workspace.createdHere.has(this.id) && this.workspace.writable) this.initFromIndex();
     this.readMetaIntoState();
+    this.updateNotOnDevice();
     this.loaded = true;
+  }
+
+  /** See `notOnDevice`: nothing stored here, nothing heard from the relay, no network. */
+  private updateNotOnDevice(): void {
+    const state = this.session.state;
+    const empty = this.doc.store.clients.size === 0 && !this.workspace.createdHere.has(this.id);
+    this.notOnDevice = state.localLoaded && empty && !state.synced && !state.network;
   }
 
   /**
@@ -183,6 +204,7 @@ export class DocumentState {
 
   private readonly onStatus = () => {
     if (this.destroyed) return;
+    this.updateNotOnDevice();
     if (this.session.state.localLoaded) this.outbox.note(this.id, this.session.state);
     if (!this.session.state.synced) return;
     // Only editors write meta and the list's copy of the title; for anyone
@@ -236,7 +258,7 @@ export class DocumentState {
     // before the index has synced could undo someone's delete (a concurrent
     // new map under the same key replaces theirs whole).
     if (!entry && !this.workspace.session.state.synced) return;
-    syncEntryFromDoc(this.workspace.doc, this.id, meta);
+    this.workspace.doc.transact(() => syncEntryFromDoc(this.workspace.doc, this.id, meta), SYSTEM);
   }
 
   private readonly onUpdate = (_update: Uint8Array, origin: unknown) => {
@@ -270,7 +292,8 @@ export class DocumentState {
     if (this.destroyed || !this.workspace.writable) return;
     this.lastTouch = Date.now();
     const author = { userId: this.identity.userId, name: this.identity.name };
-    touchEntry(this.workspace.doc, this.id, author, this.lastTouch);
+    const at = this.lastTouch;
+    this.workspace.doc.transact(() => touchEntry(this.workspace.doc, this.id, author, at), SYSTEM);
   }
 
   private setAwarenessUser(): void {

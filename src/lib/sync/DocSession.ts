@@ -10,7 +10,9 @@
  * first sync answer, and after each local edit while connected, the session
  * sends a confirm message with the current `localSeq`; the relay echoes it
  * once everything sent before is stored. Both numbers are kept in IndexedDB
- * beside the document, so "3 unsynced edits" survives a reload while offline.
+ * beside the document, so the count survives a reload while offline. What the
+ * person is shown is `pendingChanges`: edits less than CHANGE_GAP_MS apart are
+ * one change (one sentence typed is one change, not 45 keystrokes).
  *
  * Each session (each tab, each page load) keeps its own record, so two tabs
  * never overwrite each other's count. Records left by earlier sessions are
@@ -27,6 +29,7 @@ import { Awareness } from 'y-protocols/awareness';
 import * as authProtocol from 'y-protocols/auth';
 import { WebsocketProvider } from 'y-websocket';
 import { IndexeddbPersistence, storeState } from 'y-indexeddb';
+import { commitEveryWrite, writeCustom } from './durableStore.js';
 import { CLOSE, MESSAGE } from '../model/protocol.js';
 import { INITIAL_SYNC_STATE, type SyncState } from '../model/status.js';
 import type { Connectivity } from './connectivity.js';
@@ -42,10 +45,31 @@ export const COMPACT_ON_OPEN_ABOVE = 20;
 export const LOCAL_LOAD_TIMEOUT_MS = 20_000;
 /** Prefix of the per-session counter records (JSON) in y-indexeddb's 'custom' store. */
 export const COUNTER_PREFIX = 'pending:';
+/**
+ * Local edits closer together than this are one change for the person: a
+ * burst of typing is one, as undo groups it. The status counts changes, not
+ * the transactions behind them (one per keystroke).
+ */
+export const CHANGE_GAP_MS = 1000;
+/**
+ * The origin of writes the app makes on its own as a consequence of the
+ * person's (the list's "last edited", a title copied between the list and
+ * the document, a new document's meta): synced and confirmed like any edit,
+ * but not counted as changes of their own.
+ */
+export const BACKGROUND_WRITE = Symbol('background write');
 
 interface CounterRecord {
   seq: number;
   confirmed: number;
+  /** Unconfirmed changes (groups of edits) when written; older records have none. */
+  changes?: number;
+}
+
+/** Unconfirmed work an earlier session left: edits (transactions) and the changes they make up. */
+interface Inherited {
+  edits: number;
+  changes: number;
 }
 
 export interface DocSessionOptions {
@@ -118,7 +142,10 @@ export class DocSession extends ObservableV2<Events> {
   private confirmedSeq = 0;
   private readonly counterKey = COUNTER_PREFIX + randomKey();
   /** Unconfirmed edits recorded by earlier sessions, by record key. */
-  private inherited = new Map<string, number>();
+  private inherited = new Map<string, Inherited>();
+  /** The last `localSeq` of each change (burst of edits) not yet fully confirmed. */
+  private changeEnds: number[] = [];
+  private lastLocalEditAt = -Infinity;
   /** The confirm request that, once echoed, covers the inherited records. */
   private inheritedMarker: number | null = null;
   /** The stored counters have been read; before that, writing ours would overwrite them. */
@@ -150,6 +177,10 @@ export class DocSession extends ObservableV2<Events> {
       options.persist === false
         ? null
         : new IndexeddbPersistence(`${options.databasePrefix ?? 'driftwrite'}:${room}`, doc);
+    // Each write committed at once, so closing the tab right after typing keeps it.
+    if (this.persistence) {
+      commitEveryWrite(this.persistence, doc, (reason) => this.setState({ storageError: reason }));
+    }
 
     this.provider = new WebsocketProvider(options.serverUrl, room, doc, {
       connect: false,
@@ -323,8 +354,13 @@ export class DocSession extends ObservableV2<Events> {
     if (this.destroyed) return;
     for (const [key, record] of records) {
       const pending = record.seq - record.confirmed;
-      if (key !== this.counterKey && pending > 0) this.inherited.set(key, pending);
-      else if (key !== this.counterKey) void persistence.del(key).catch(() => {});
+      if (key !== this.counterKey && pending > 0) {
+        // A record from before changes were counted stands for one change.
+        const changes = Math.min(pending, record.changes ?? 1);
+        this.inherited.set(key, { edits: pending, changes });
+      } else if (key !== this.counterKey) {
+        void writeCustom(persistence, key, undefined).catch(() => {});
+      }
     }
     this.countersLoaded = true;
     // Edits made while the records were loading are already counted.
@@ -344,6 +380,15 @@ export class DocSession extends ObservableV2<Events> {
   private readonly onDocUpdate = (_update: Uint8Array, origin: unknown) => {
     if (origin === this.provider || origin === this.persistence) return;
     this.localSeq++;
+    if (origin !== BACKGROUND_WRITE) {
+      const now = Date.now();
+      if (this.changeEnds.length > 0 && now - this.lastLocalEditAt <= CHANGE_GAP_MS) {
+        this.changeEnds[this.changeEnds.length - 1] = this.localSeq;
+      } else {
+        this.changeEnds.push(this.localSeq);
+      }
+      this.lastLocalEditAt = now;
+    }
     if (this.countersLoaded) this.saveCounters();
     this.updatePending();
     if (this.state.synced) this.requestConfirm(false);
@@ -439,12 +484,18 @@ export class DocSession extends ObservableV2<Events> {
 
   private onConfirmed(seq: number): void {
     if (this.inheritedMarker !== null && seq >= this.inheritedMarker) {
-      for (const key of this.inherited.keys()) void this.persistence?.del(key).catch(() => {});
+      const persistence = this.persistence;
+      if (persistence) {
+        for (const key of this.inherited.keys()) {
+          void writeCustom(persistence, key, undefined).catch(() => {});
+        }
+      }
       this.inherited.clear();
       this.inheritedMarker = null;
     }
     if (seq > this.confirmedSeq) {
       this.confirmedSeq = Math.min(seq, this.localSeq);
+      this.changeEnds = this.changeEnds.filter((end) => end > this.confirmedSeq);
       if (this.countersLoaded) this.saveCounters();
     }
     this.updatePending();
@@ -454,20 +505,30 @@ export class DocSession extends ObservableV2<Events> {
   private saveCounters(): void {
     const persistence = this.persistence;
     if (!persistence) return;
-    const record: CounterRecord = { seq: this.localSeq, confirmed: this.confirmedSeq };
-    const write =
-      record.seq > record.confirmed
-        ? persistence.set(this.counterKey, JSON.stringify(record))
-        : persistence.del(this.counterKey);
+    const record: CounterRecord = {
+      seq: this.localSeq,
+      confirmed: this.confirmedSeq,
+      changes: this.changeEnds.length
+    };
+    const write = writeCustom(
+      persistence,
+      this.counterKey,
+      record.seq > record.confirmed ? JSON.stringify(record) : undefined
+    );
     // A failed write only makes a later reload's count less exact.
-    void Promise.resolve(write).catch(() => {});
+    void write.catch(() => {});
   }
 
   private updatePending(): void {
-    let inherited = 0;
-    for (const pending of this.inherited.values()) inherited += pending;
+    let edits = 0;
+    let changes = 0;
+    for (const pending of this.inherited.values()) {
+      edits += pending.edits;
+      changes += pending.changes;
+    }
     this.setState({
-      pendingEdits: inherited + Math.max(0, this.localSeq - this.confirmedSeq)
+      pendingEdits: edits + Math.max(0, this.localSeq - this.confirmedSeq),
+      pendingChanges: changes + this.changeEnds.length
     });
   }
 
@@ -514,7 +575,8 @@ async function readCounterRecords(
     try {
       const record = JSON.parse(String(v)) as Partial<CounterRecord> | null;
       if (typeof record?.seq === 'number' && typeof record.confirmed === 'number') {
-        records.set(k, { seq: record.seq, confirmed: record.confirmed });
+        const changes = typeof record.changes === 'number' ? record.changes : undefined;
+        records.set(k, { seq: record.seq, confirmed: record.confirmed, changes });
       }
     } catch {
       // An unreadable record only makes the count less exact; it is skipped.
