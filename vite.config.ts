@@ -66,27 +66,43 @@ export default defineConfig({
     devRelay(),
     sveltekit(),
     VitePWA({
-      // Registered by the root layout; the update prompt comes with the
-      // installable-PWA issue, until then a new version activates at once.
+      // Registered by the root layout (src/lib/state/appUpdates.svelte.ts). A
+      // new version waits until the person chooses to reload: its service
+      // worker activates only on their word (SKIP_WAITING), never by itself.
       injectRegister: null,
-      registerType: 'autoUpdate',
+      registerType: 'prompt',
       strategies: 'generateSW',
       filename: 'sw.js',
+      includeAssets: ['apple-touch-icon.png'],
       manifest: {
+        id: '/',
         name: 'Driftwrite',
         short_name: 'Driftwrite',
-        description: 'Offline-first writing and review for teams across time zones',
+        description:
+          'Write and review documents with your team, online or offline: everything is kept on your device and syncs when you reconnect.',
         start_url: '/',
         scope: '/',
         display: 'standalone',
+        orientation: 'any',
         background_color: '#ffffff',
         theme_color: '#1f6feb',
-        icons: [{ src: '/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }]
+        categories: ['productivity'],
+        icons: [
+          { src: '/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: '/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          {
+            src: '/icon-maskable-512.png',
+            sizes: '512x512',
+            type: 'image/png',
+            purpose: 'maskable'
+          },
+          { src: '/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }
+        ]
       },
       workbox: {
-        // The plugin adds the manifest and its icons itself; listing them here too
-        // would precache them twice.
-        globPatterns: ['**/*.{js,css,png,ico,woff2}', 'favicon.svg', '_app/version.json'],
+        // The plugin adds the manifest, its icons and includeAssets itself;
+        // listing them here too would precache them twice.
+        globPatterns: ['**/*.{js,css,ico,woff2}', 'favicon.svg', '_app/version.json'],
         // With ssr = false every route is the same HTML shell, so the shell
         // at / answers every navigation offline and the client router takes
         // it from there (a document page included).
@@ -94,8 +110,11 @@ export default defineConfig({
         navigateFallback: '/',
         navigateFallbackDenylist: [/^\/sync\//, /^\/healthz$/],
         cleanupOutdatedCaches: true,
+        // The first service worker takes the open page at once (it replaces
+        // none); a later one waits for every tab's agreement, then takes them
+        // all. Until then the old one keeps serving the chunks old tabs ask for.
         clientsClaim: true,
-        skipWaiting: true,
+        skipWaiting: false,
         maximumFileSizeToCacheInBytes: 5 * 1024 * 1024
       },
       devOptions: { enabled: false }

@@ -14,6 +14,7 @@ import type { Store } from './store/Store.js';
 import { consoleLogger, type Logger } from './relay/logger.js';
 import type { ServerConfig } from './config.js';
 import { setSecurityHeaders } from './securityHeaders.js';
+import { setStaticCacheHeaders } from './staticCache.js';
 import type { RelayLimits } from './relay/limits.js';
 import { Access } from './auth/Access.js';
 import { SqliteAccessStore } from './auth/SqliteAccessStore.js';
@@ -98,6 +99,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       return;
     }
     if (options.appHandler) {
+      setStaticCacheHeaders(req, res);
       options.appHandler(req, res, () => {
         res.writeHead(404, { 'content-type': 'text/plain' });
         res.end('Not found');
