@@ -29,6 +29,13 @@ import { adrNumbers } from '../model/adr.js';
 import { downloadText, markdownFileName } from '../editor/exportFile.js';
 import { threadsMarkdown } from '../model/commentsMarkdown.js';
 import { readThreads } from '../model/comments.js';
+import { OfflineLibrary } from './offlineLibrary.svelte.js';
+import {
+  DEVICE_CHANNEL,
+  clearLocalRecords,
+  deleteDatabases,
+  workspaceDatabases
+} from './deviceStore.js';
 
 /** A profile as the identity dialog and the join page collect it. */
 export type Profile = { name: string; color: string } & WorkingTime;
@@ -69,6 +76,8 @@ export class AppState {
   readonly workspace: WorkspaceState;
   readonly outbox: Outbox;
   readonly threads: ThreadLibrary;
+  /** "Keep available offline": every document downloaded to this device. */
+  readonly offline: OfflineLibrary;
   private readonly stopQueueCache: () => void;
   /** My queue: asks waiting on the person of this device, and asks they made. */
   readonly queue: Queue;
@@ -110,6 +119,16 @@ export class AppState {
       registry: this.registry,
       gate: this.access
     });
+    this.offline = new OfflineLibrary({
+      workspace: this.workspace,
+      threads: this.threads,
+      serverUrl: this.serverUrl,
+      connectivity: this.connectivity,
+      storage: win.localStorage,
+      gate: this.access,
+      events: win
+    });
+    this.deviceChannel = listenForRemoval(() => this.onRemovedElsewhere(win));
     const storage = win.localStorage;
     this.queue = $derived.by(() => {
       const person = this.identity.current?.userId;
@@ -311,6 +330,56 @@ export class AppState {
     }
   }
 
+  private readonly deviceChannel: BroadcastChannel | null;
+
+  /**
+   * What the relay has not confirmed, by document title, for the warning
+   * before the local copy is removed: documents with text edits, documents
+   * with comments, and whether the list itself has changes.
+   */
+  unsyncedWork(): { documents: string[]; comments: string[]; list: boolean } {
+    const title = (id: string) => this.workspace.entry(id)?.title || 'Untitled';
+    return {
+      documents: this.outbox.unsyncedIds().map(title),
+      comments: this.threads.unsyncedIds().map(title),
+      list: this.workspace.session.state.pendingEdits > 0
+    };
+  }
+
+  /**
+   * Removes this workspace's copy from the device: stops every session here,
+   * tells the other tabs to stop theirs, deletes the databases and the
+   * device's records of them (the sign-in and the profile stay). Returns the
+   * databases another tab still held open after a wait; they go once it closes.
+   * The page must be reloaded afterwards.
+   */
+  async removeLocalCopy(): Promise<string[]> {
+    const names = await workspaceDatabases(this.workspace.id);
+    this.offline.forget();
+    this.deviceChannel?.postMessage({ type: 'removed', workspaceId: this.workspace.id });
+    this.destroy();
+    clearLocalRecords(this.storage);
+    return deleteDatabases(names);
+  }
+
+  private removedElsewhere = false;
+
+  private onRemovedElsewhere(win: Window): void {
+    if (this.removedElsewhere) return;
+    this.removedElsewhere = true;
+    // Let go of every database so the other tab can delete them.
+    this.destroy();
+    this.toasts.show(
+      {
+        tone: 'error',
+        message:
+          'This workspace’s copy on this device was removed in another tab. Reload to continue.',
+        action: { label: 'Reload', run: () => win.location.reload() }
+      },
+      24 * 60 * 60_000
+    );
+  }
+
   /** Edits not yet on the relay, on every session open here (documents, comments, list). */
   get pendingEdits(): number {
     return this.registry.combined.pendingEdits;
@@ -379,7 +448,13 @@ export class AppState {
     return { userId: identity?.userId ?? '', name: identity?.name ?? '' };
   }
 
+  private destroyed = false;
+
   destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.deviceChannel?.close();
+    this.offline.destroy();
     this.offOnline();
     this.stopRegistration();
     this.access.destroy();
@@ -388,6 +463,16 @@ export class AppState {
     this.stopQueueCache();
     this.workspace.destroy();
   }
+}
+
+/** Calls back when another tab removed the workspace's local copy. */
+function listenForRemoval(onRemoved: () => void): BroadcastChannel | null {
+  if (typeof BroadcastChannel === 'undefined') return null;
+  const channel = new BroadcastChannel(DEVICE_CHANNEL);
+  channel.onmessage = (event: MessageEvent<{ type?: string }>) => {
+    if (event.data?.type === 'removed') onRemoved();
+  };
+  return channel;
 }
 
 const KEY = Symbol('app');
