@@ -591,8 +591,9 @@ commit, compiled server, V2 snapshots, idle rooms kept encoded) have landed.
 - Stored bytes ≤ 1.2× the V2 snapshot; the file ≤ 1.5×; cold connect → synced for the full trace ≤ 100 ms: _to fill_
 - Ahead of Hocuspocus on every figure where it stores as durably: _to fill_ (Hocuspocus
   stores 2 s after the last change, at the latest 10 s after the first unstored one, and does
-  not wait for the write: a crash loses up to about 10 s of edits that clients were told
-  nothing about; ours stores every update before forwarding it)
+  not wait for the write, while its clients count an edit as synced once the server has it
+  in memory: a crash loses up to about 10 s of edits; ours stores every update before
+  forwarding it; the y-websocket server stores nothing)
 
 ## Client side (issue 9, part 3)
 
