@@ -21,7 +21,7 @@ import {
   sessionStatus,
   type Invite
 } from '../../src/lib/model/deviceAccess.js';
-import { profileProblems } from '../../src/lib/model/identity.js';
+import { profileForm, profileProblems, readProfileForm } from '../../src/lib/model/identity.js';
 import { threadsMarkdown } from '../../src/lib/model/commentsMarkdown.js';
 import type { Thread } from '../../src/lib/model/comments.js';
 import { defaultWorkingTime } from '../../src/lib/model/people.js';
@@ -270,6 +270,60 @@ describe('profile form', () => {
     expect(profileProblems({ name: 'Ana', ...time })).toEqual({ name: '', time: '' });
     expect(profileProblems({ name: '  ', ...time }).name).toMatch(/name/);
     expect(profileProblems({ name: 'Ana', ...time, workDays: [] }).time).not.toBe('');
+  });
+
+  it('saves the zone trimmed and the days in calendar order, whatever order they were ticked in', () => {
+    const form = {
+      name: 'Ana',
+      color: '#1f6feb',
+      timeZone: '  Europe/Warsaw ',
+      workStart: '08:00',
+      workEnd: '16:00',
+      workDays: [5, 1, 3]
+    };
+    expect(readProfileForm(form)).toEqual({
+      profile: { ...form, timeZone: 'Europe/Warsaw', workDays: [1, 3, 5] },
+      problems: { name: '', time: '' }
+    });
+    // The form itself is left as typed.
+    expect(form.workDays).toEqual([5, 1, 3]);
+  });
+
+  it('saves nothing while a part of the form has a problem, and says which', () => {
+    const time = defaultWorkingTime('Europe/Warsaw');
+    const nameless = readProfileForm({ name: ' ', color: '#1f6feb', ...time });
+    expect(nameless.profile).toBeNull();
+    expect(nameless.problems).toEqual({ name: expect.stringMatching(/name/), time: '' });
+    const dayless = readProfileForm({ name: 'Ana', color: '#1f6feb', ...time, workDays: [] });
+    expect(dayless.profile).toBeNull();
+    expect(dayless.problems.name).toBe('');
+    expect(dayless.problems.time).not.toBe('');
+    const nowhere = readProfileForm({
+      name: 'Ana',
+      color: '#1f6feb',
+      ...time,
+      timeZone: 'Mars/Base'
+    });
+    expect(nowhere.profile).toBeNull();
+    expect(nowhere.problems.time).not.toBe('');
+  });
+
+  it("gives a form its own copy of only the profile's fields", () => {
+    const identity = {
+      userId: 'p1',
+      updatedAt: 5,
+      name: 'Ana',
+      color: '#1f6feb',
+      ...defaultWorkingTime('UTC')
+    };
+    const form = profileForm(identity);
+    expect(form).toEqual({
+      name: 'Ana',
+      color: '#1f6feb',
+      ...defaultWorkingTime('UTC')
+    });
+    form.workDays.push(6);
+    expect(identity.workDays).toEqual(defaultWorkingTime('UTC').workDays);
   });
 });
 

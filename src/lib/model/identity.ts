@@ -84,16 +84,55 @@ export function personOf(identity: Identity): Person {
   };
 }
 
+/** A person's profile as the identity dialog and the join page collect it. */
+export type Profile = { name: string; color: string } & WorkingTime;
+
+/** What is wrong with each part of a profile form: empty strings when nothing is. */
+export interface ProfileProblems {
+  name: string;
+  time: string;
+}
+
 /**
  * What is wrong with a profile someone typed, per part of the form (empty
  * strings when it is fine): the identity dialog and the join page both ask.
  */
-export function profileProblems(profile: { name: string } & WorkingTime): {
-  name: string;
-  time: string;
-} {
+export function profileProblems(profile: { name: string } & WorkingTime): ProfileProblems {
   return {
     name: normalizeName(profile.name) ? '' : 'Type the name your teammates know you by.',
     time: workingTimeError(profile) ?? ''
   };
+}
+
+/**
+ * A form's own copy of a profile: only the profile's fields (an Identity has
+ * more), and its own list of days, so ticking a box changes nothing else.
+ */
+export function profileForm(profile: Profile): Profile {
+  return {
+    name: profile.name,
+    color: profile.color,
+    timeZone: profile.timeZone,
+    workStart: profile.workStart,
+    workEnd: profile.workEnd,
+    workDays: [...profile.workDays]
+  };
+}
+
+/**
+ * What a filled-in profile form saves: the zone without the spaces around
+ * it and the days in calendar order (checkboxes give them in the order they
+ * were ticked); no profile while any part of the form has a problem.
+ */
+export function readProfileForm(form: Profile): {
+  profile: Profile | null;
+  problems: ProfileProblems;
+} {
+  const profile = {
+    ...profileForm(form),
+    timeZone: form.timeZone.trim(),
+    workDays: [...form.workDays].sort((a, b) => a - b)
+  };
+  const problems = profileProblems(profile);
+  return { profile: problems.name || problems.time ? null : profile, problems };
 }

@@ -21,8 +21,7 @@ import { IndexeddbPersistence } from 'y-indexeddb';
 import { untrack } from 'svelte';
 import { AccessState, ApiUnreachable } from './access.svelte.js';
 import { OFFLINE_JOIN_MESSAGE, readRedeemed, redeemErrorMessage } from '../model/deviceAccess.js';
-import { normalizeName, type Identity } from '../model/identity.js';
-import type { WorkingTime } from '../model/people.js';
+import { normalizeName, type Identity, type Profile } from '../model/identity.js';
 import { readLifecycle } from '../model/documentFields.js';
 import { readMeta } from '../model/schema.js';
 import { adrNumbers } from '../model/adr.js';
@@ -36,9 +35,6 @@ import {
   deleteDatabases,
   workspaceDatabases
 } from './deviceStore.js';
-
-/** A profile as the identity dialog and the join page collect it. */
-export type Profile = { name: string; color: string } & WorkingTime;
 
 /** A profile saved here that the relay has not taken yet (viewers and commenters). */
 export const PROFILE_PENDING_KEY = 'driftwrite:profile-pending';

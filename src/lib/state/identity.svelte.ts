@@ -1,5 +1,11 @@
-import { normalizeName, parseIdentity, pickColor, type Identity } from '../model/identity.js';
-import { detectTimeZone, workingTimeError, type WorkingTime } from '../model/people.js';
+import {
+  normalizeName,
+  parseIdentity,
+  pickColor,
+  type Identity,
+  type Profile
+} from '../model/identity.js';
+import { defaultWorkingTime, detectTimeZone, workingTimeError } from '../model/people.js';
 import { newDocumentId } from '../model/workspaceIndex.js';
 
 export const IDENTITY_KEY = 'driftwrite:identity';
@@ -22,7 +28,21 @@ export class IdentityState {
     this.suggestedColor = pickColor(Math.random() * 1000);
   }
 
-  save(profile: { name: string; color: string } & WorkingTime): Identity {
+  /**
+   * What a profile form starts from: the saved profile, or before there is
+   * one, no name, the suggested colour and the usual hours in this device's zone.
+   */
+  get startingProfile(): Profile {
+    return (
+      this.current ?? {
+        name: '',
+        color: this.suggestedColor,
+        ...defaultWorkingTime(this.detectedZone)
+      }
+    );
+  }
+
+  save(profile: Profile): Identity {
     return this.write(this.current?.userId ?? newDocumentId(), profile);
   }
 
@@ -31,7 +51,7 @@ export class IdentityState {
    * joined (usually the id it already had). What was written on this device
    * under an earlier id keeps that id: it is history, not rewritten.
    */
-  adopt(personId: string, profile: { name: string; color: string } & WorkingTime): Identity {
+  adopt(personId: string, profile: Profile): Identity {
     if (!personId) throw new Error('The relay gave no person id.');
     return this.write(personId, profile);
   }
@@ -41,7 +61,7 @@ export class IdentityState {
     return this.current?.userId ?? newDocumentId();
   }
 
-  private write(userId: string, profile: { name: string; color: string } & WorkingTime): Identity {
+  private write(userId: string, profile: Profile): Identity {
     const identity: Identity = {
       userId,
       name: normalizeName(profile.name),
