@@ -8,72 +8,41 @@
  * directory cannot be written, 6 the relay is running, 7 the file is missing,
  * damaged or not a Driftwrite backup.
  */
-import { relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { configFromEnv } from '../server/config.js';
-import { BackupError, EXIT_CODES, restoreStore } from '../server/store/backup.js';
+import { EXIT_CODES, restoreStore } from '../server/store/backup.js';
+import { runStoreCommand, shown } from './storeCommand.js';
 
-const USAGE = 'Usage: npm run restore -- <file>   (DATA_DIR selects the store, default ./data)';
-
-function main(): number {
-  let args;
-  try {
-    args = parseArgs({ allowPositionals: true, options: { help: { type: 'boolean' } } });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    return EXIT_CODES.usage;
-  }
-  if (args.values.help) {
-    console.log(USAGE);
+runStoreCommand({
+  usage: 'Usage: npm run restore -- <file>   (DATA_DIR selects the store, default ./data)',
+  verb: 'restore',
+  failed: 'Restore failed',
+  refused: 'Restore refused',
+  run({ file, dataDir }) {
+    const result = restoreStore(dataDir, file);
+    const taken = result.backupCreatedAt
+      ? `taken ${result.backupCreatedAt}`
+      : 'a plain copy of relay.sqlite';
+    console.log(`Checked ${shown(result.from)}: intact, ${result.rooms} rooms, ${taken}.`);
+    if (result.movedAside.length > 0) {
+      console.log(`Moved the current store aside: ${result.movedAside.map(shown).join(', ')}`);
+    } else {
+      console.log('There was no store in the data directory before.');
+    }
+    console.log(`Restored ${shown(result.store)} from ${shown(result.from)}.`);
+    if (result.secret === 'restored') {
+      console.log(
+        `Restored the signing secret to ${shown(result.secretPath)} (mode 0600)` +
+          (result.secretMovedAside
+            ? `; the previous one is ${shown(result.secretMovedAside)}.`
+            : '.')
+      );
+    } else if (result.secret === 'unchanged') {
+      console.log(`The signing secret in ${shown(result.secretPath)} already matched the backup.`);
+    } else {
+      console.log(
+        `The backup holds no signing secret; ${shown(result.secretPath)} was left as it was.`
+      );
+    }
+    console.log('Start the relay again (npm start or npm run relay).');
     return EXIT_CODES.ok;
   }
-  if (args.positionals.length !== 1) {
-    console.error(`Give exactly one backup file to restore.\n${USAGE}`);
-    return EXIT_CODES.usage;
-  }
-  const file = resolve(process.env.INIT_CWD ?? process.cwd(), args.positionals[0]);
-  const { dataDir } = configFromEnv({ DATA_DIR: process.env.DATA_DIR });
-
-  const result = restoreStore(dataDir, file);
-  const taken = result.backupCreatedAt
-    ? `taken ${result.backupCreatedAt}`
-    : 'a plain copy of relay.sqlite';
-  console.log(`Checked ${shown(result.from)}: intact, ${result.rooms} rooms, ${taken}.`);
-  if (result.movedAside.length > 0) {
-    console.log(`Moved the current store aside: ${result.movedAside.map(shown).join(', ')}`);
-  } else {
-    console.log('There was no store in the data directory before.');
-  }
-  console.log(`Restored ${shown(result.store)} from ${shown(result.from)}.`);
-  if (result.secret === 'restored') {
-    console.log(
-      `Restored the signing secret to ${shown(result.secretPath)} (mode 0600)` +
-        (result.secretMovedAside ? `; the previous one is ${shown(result.secretMovedAside)}.` : '.')
-    );
-  } else if (result.secret === 'unchanged') {
-    console.log(`The signing secret in ${shown(result.secretPath)} already matched the backup.`);
-  } else {
-    console.log(
-      `The backup holds no signing secret; ${shown(result.secretPath)} was left as it was.`
-    );
-  }
-  console.log('Start the relay again (npm start or npm run relay).');
-  return EXIT_CODES.ok;
-}
-
-function shown(path: string): string {
-  const fromHere = relative(process.env.INIT_CWD ?? process.cwd(), path);
-  return fromHere && !fromHere.startsWith('..') ? fromHere : path;
-}
-
-try {
-  process.exitCode = main();
-} catch (error) {
-  if (error instanceof BackupError) {
-    console.error(`Restore refused: ${error.message}`);
-    process.exitCode = EXIT_CODES[error.kind];
-  } else {
-    console.error(`Restore failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = EXIT_CODES.failed;
-  }
-}
+});

@@ -40,6 +40,7 @@ import {
   type BackupErrorKind
 } from '../../server/store/backup.js';
 import { removePidFile, runningPid, writePidFile } from '../../server/store/pidFile.js';
+import { storeCommand, type StoreArgs, type StoreCommand } from '../../scripts/storeCommand.js';
 
 const resources = new Resources();
 afterEach(() => resources.disposeAll());
@@ -468,3 +469,96 @@ describe('backup and restore', () => {
     expect(await storedText(target, ROOM)).toBe('Backed up from the command line.');
   });
 });
+
+describe('the backup and restore command lines', () => {
+  function recorder() {
+    const lines = { log: [] as string[], error: [] as string[] };
+    return {
+      lines,
+      out: {
+        log: (line: string) => lines.log.push(line),
+        error: (l: string) => lines.error.push(l)
+      }
+    };
+  }
+
+  function command(run: StoreCommand['run'] = () => 0): StoreCommand {
+    return {
+      usage: 'Usage: npm run try -- <file>',
+      verb: 'try',
+      flags: ['force'],
+      failed: 'Try failed',
+      refused: 'Try refused',
+      run
+    };
+  }
+
+  it('answers a wrong use with a sentence, the usage line and exit code 2, without running', async () => {
+    let runs = 0;
+    const counted = command(() => ++runs && 0);
+    for (const [argv, sentence] of [
+      [[], 'Give exactly one backup file to try.'],
+      [['a', 'b'], 'Give exactly one backup file to try.'],
+      [['a', '--forse'], "Unknown option '--forse'"]
+    ] as const) {
+      const { lines, out } = recorder();
+      expect(await storeCommand(counted, [...argv], out), argv.join(' ')).toBe(2);
+      expect(lines.error.join('\n')).toContain(sentence);
+      expect(lines.error.join('\n')).toMatch(/\nUsage: npm run try -- <file>$/);
+    }
+    const help = recorder();
+    expect(await storeCommand(counted, ['--help'], help.out)).toBe(0);
+    expect(help.lines).toEqual({ log: ['Usage: npm run try -- <file>'], error: [] });
+    expect(runs).toBe(0);
+  });
+
+  it('runs with the file from where npm was run, the store in DATA_DIR and the flags', async () => {
+    const seen: StoreArgs[] = [];
+    const run = (force: string[]) =>
+      storeCommand(
+        command((args) => seen.push(args) && 0),
+        ['some.backup', ...force]
+      );
+    const { INIT_CWD, DATA_DIR } = process.env;
+    process.env.INIT_CWD = '/somewhere';
+    process.env.DATA_DIR = '/var/lib/driftwrite';
+    try {
+      expect(await run([])).toBe(0);
+      expect(await run(['--force'])).toBe(0);
+    } finally {
+      restoreEnv('INIT_CWD', INIT_CWD);
+      restoreEnv('DATA_DIR', DATA_DIR);
+    }
+    expect(seen).toEqual([
+      { file: '/somewhere/some.backup', dataDir: '/var/lib/driftwrite', flags: { force: false } },
+      { file: '/somewhere/some.backup', dataDir: '/var/lib/driftwrite', flags: { force: true } }
+    ]);
+  });
+
+  it('answers a refusal with the exit code of its kind and anything else with 1', async () => {
+    const refused = recorder();
+    const refusal = command(() => {
+      throw new BackupError('exists', 'x.backup already exists');
+    });
+    expect(await storeCommand(refusal, ['x.backup'], refused.out)).toBe(4);
+    expect(refused.lines.error).toEqual(['Try refused: x.backup already exists']);
+    const failed = recorder();
+    const failure = command(async () => {
+      throw new Error('disk on fire');
+    });
+    expect(await storeCommand(failure, ['x.backup'], failed.out)).toBe(1);
+    expect(failed.lines.error).toEqual(['Try failed: disk on fire']);
+  });
+
+  it.each(['backup', 'restore'])('npm run %s: a usage error exits with 2', async (name) => {
+    const result = await runNode([process.execPath, '--import', 'tsx', `scripts/${name}.ts`], {});
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`Usage: npm run ${name} -- <file>`);
+    expect(result.stdout).toBe('');
+  });
+});
+
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
