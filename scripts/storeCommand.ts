@@ -79,11 +79,12 @@ export async function storeCommand(
     out.error(`Give exactly one backup file to ${command.verb}.\n${command.usage}`);
     return EXIT_CODES.usage;
   }
+  const values: Record<string, unknown> = args.values;
   try {
     return await command.run({
       file: resolve(callerDir(), args.positionals[0]),
       dataDir: configFromEnv({ DATA_DIR: process.env.DATA_DIR }).dataDir,
-      flags: Object.fromEntries(flags.map((flag) => [flag, args.values[flag] === true]))
+      flags: Object.fromEntries(flags.map((flag) => [flag, values[flag] === true]))
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
