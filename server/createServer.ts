@@ -20,7 +20,7 @@ import { Access } from './auth/Access.js';
 import { SqliteAccessStore } from './auth/SqliteAccessStore.js';
 import type { AccessStore } from './auth/AccessStore.js';
 import { loadOrCreateSecret } from './auth/secret.js';
-import { createAccessApi, setMemberKeys } from './auth/api.js';
+import { setMemberKeys } from './auth/members.js';
 import { DEFAULT_WORKSPACE_ID, indexRoom } from '../src/lib/model/rooms.js';
 import { getMembersMap } from '../src/lib/model/people.js';
 
@@ -83,7 +83,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     compactAfterUpdates: options.compactAfterUpdates,
     limits: options.limits
   });
-  const api = access ? createAccessApi(access, relay, logger) : null;
+  const api = access ? lazyAccessApi(access, relay, logger) : null;
   const admit = access ? admitWith(access, relay, logger) : undefined;
 
   const server = createServer((req, res) => {
@@ -161,6 +161,36 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       })();
       return closing;
     }
+  };
+}
+
+/**
+ * The HTTP API under /api, loaded on its first request: it brings zod and
+ * every route, which a relay that only syncs documents never needs.
+ */
+function lazyAccessApi(access: Access, relay: Relay, logger: Logger) {
+  type Handle = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  let loading: Promise<Handle> | null = null;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    loading ??= import('./auth/api.js').then(({ createAccessApi }) =>
+      createAccessApi(access, relay, logger)
+    );
+    let handle: Handle;
+    try {
+      handle = await loading;
+    } catch (error) {
+      loading = null;
+      logger.error('api request failed', { path: req.url, error: String(error) });
+      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(
+        JSON.stringify({
+          error: 'The relay could not do that just now; try again.',
+          reason: 'internal'
+        })
+      );
+      return;
+    }
+    await handle(req, res);
   };
 }
 

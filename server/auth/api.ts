@@ -5,7 +5,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import * as Y from 'yjs';
 import { ROLES } from '../../src/lib/model/access.js';
 import { indexRoom, isValidId } from '../../src/lib/model/rooms.js';
 import {
@@ -22,6 +21,9 @@ import { CLOSE } from '../../src/lib/model/protocol.js';
 import type { Relay } from '../relay/Relay.js';
 import type { Logger } from '../relay/logger.js';
 import type { Access, Principal } from './Access.js';
+import { setMemberKeys } from './members.js';
+
+export { setMemberKeys };
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -220,15 +222,6 @@ export async function removeMember(
   await relay.change(indexRoom(access.workspaceId), (doc) =>
     setMemberKeys(doc, personId, { removedAt: Date.now() })
   );
-}
-
-/** Sets keys on a member entry the relay owns (role, removedAt), keeping the rest. */
-export function setMemberKeys(doc: Y.Doc, personId: string, keys: Record<string, unknown>): void {
-  const members = getMembersMap(doc);
-  const current = members.get(personId);
-  const base = typeof current === 'object' && current !== null ? current : {};
-  const same = Object.entries(keys).every(([k, v]) => (base as Record<string, unknown>)[k] === v);
-  if (!same) members.set(personId, { ...base, ...keys });
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {

@@ -155,8 +155,13 @@ interface NpmStart {
  * `npm start` in a process group of its own (as a container's or a service
  * manager's), so the test can tell whether anything it started outlives it.
  */
-async function startNpm(dataDir: string, buildDir: string): Promise<NpmStart> {
-  const child = spawn('npm', ['start'], {
+async function startNpm(
+  dataDir: string,
+  buildDir: string,
+  script: 'start' | 'relay' = 'start'
+): Promise<NpmStart> {
+  const ready = script === 'start' ? 'ready' : 'relay ready';
+  const child = spawn('npm', ['run', script], {
     cwd: repoRoot,
     detached: true,
     env: {
@@ -190,12 +195,14 @@ async function startNpm(dataDir: string, buildDir: string): Promise<NpmStart> {
       for (const line of output.split('\n')) {
         if (!line.startsWith('{')) continue;
         const entry = JSON.parse(line) as { message?: string; url?: string };
-        if (entry.message === 'ready' && entry.url) url = entry.url;
+        // The relay alone names its socket URL (ws://host:port/sync).
+        if (entry.message === ready && entry.url)
+          url = entry.url.replace(/^ws/, 'http').replace(/\/sync$/, '');
       }
-      if (!url && child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
+      if (!url && child.exitCode !== null) throw new Error(`npm ${script} exited:\n${output}`);
       return url !== '';
     },
-    { timeoutMs: 20_000, message: 'npm start to be ready' }
+    { timeoutMs: 20_000, message: `npm ${script} to be ready` }
   );
   return { pid, url, port: Number(new URL(url).port), exited, output: () => output };
 }
@@ -279,6 +286,41 @@ describe('npm start', () => {
       const doc = new Y.Doc();
       applySnapshot(doc, loaded);
       expect(doc.getText('body').toString()).toBe('Kept through docker stop.');
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('npm run relay', () => {
+  it('starts the compiled relay and stops it, flushed, on SIGTERM to npm', async () => {
+    const dataDir = useDataDir();
+    const token = await scriptCredential(dataDir);
+    const npm = await startNpm(dataDir, useStubBuild(), 'relay');
+    const health = (await fetch(`${npm.url}/healthz`).then((r) => r.json())) as { ok: boolean };
+    expect(health.ok).toBe(true);
+
+    const wsUrl = npm.url.replace(/^http/, 'ws') + '/sync';
+    await writeAndSeeForwarded(wsUrl, token, 'Kept through npm run relay.');
+    const [relay, ...others] = childrenOf(npm.pid);
+    expect(relay, 'npm runs the relay in one process').toBeDefined();
+    expect(others).toEqual([]);
+
+    process.kill(npm.pid, 'SIGTERM');
+    const exit = await npm.exited;
+    await waitFor(() => !groupAlive(npm.pid), {
+      timeoutMs: 5_000,
+      message: `every process npm run relay ran to exit:\n${npm.output()}`
+    });
+    expect(exit, npm.output()).toEqual({ code: 0, signal: null });
+    expect(npm.output()).toContain('stopped cleanly');
+
+    const store = new SqliteStore(join(dataDir, 'relay.sqlite'));
+    try {
+      expect(store.storedBytes(ROOM).logEntries).toBe(0);
+      const doc = new Y.Doc();
+      applySnapshot(doc, store.load(ROOM));
+      expect(doc.getText('body').toString()).toBe('Kept through npm run relay.');
     } finally {
       store.close();
     }
