@@ -530,6 +530,12 @@ describe('document kinds, three people in three zones', () => {
     await expect(
       pageRavi.getByTestId('faq-item').locator('input').first().inputValue()
     ).resolves.toBe('Does it need an account?');
+    // The line is emptied once the question is added; removed, it goes for everyone.
+    await expect(pageAna.getByTestId('new-faqExternal').inputValue()).resolves.toBe('');
+    await pageRavi.getByTestId('faq-item').getByRole('button', { name: 'Remove question' }).click();
+    await waitFor(async () => (await pageAna.getByTestId('faq-item').count()) === 0, {
+      message: 'Ana sees the question removed'
+    });
   });
 
   it('collects retro entries per person and puts an action in its owner’s queue', async () => {
