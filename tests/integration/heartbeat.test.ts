@@ -6,21 +6,17 @@
  * reading, is never taken for dead.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import * as Y from 'yjs';
 import {
   Resources,
   connectProvider,
   docFromStore,
   startTestRelay,
-  tempDataDir,
   whenSynced
 } from '../support/relay.js';
 import { startTcpProxy } from '../support/tcpProxy.js';
-import { confirmSeq, openReadyRawClient, updateMessage } from '../support/rawClient.js';
-import { markerGatedStore, paddedConfirm } from '../support/floods.js';
+import { openReadyRawClient } from '../support/rawClient.js';
+import { floodAnswered, floodBehindHeldUpdate, startFloodRelay } from '../support/floods.js';
 import { waitFor } from '../support/poll.js';
-import { SqliteStore } from '../../server/store/SqliteStore.js';
 
 const resources = new Resources();
 afterEach(() => resources.disposeAll());
@@ -108,32 +104,9 @@ describe('heartbeat', () => {
   });
 
   it('does not take a client the relay stopped reading (backpressure) for dead', async () => {
-    const dataDir = tempDataDir();
-    const sqlite = resources.add(new SqliteStore(join(dataDir, 'relay.sqlite')), (s) => s.close());
-    const store = markerGatedStore(sqlite, 'HOLD-THIS-UPDATE');
-    const relay = resources.relay(
-      await startTestRelay({
-        dataDir,
-        store,
-        limits: {
-          heartbeatMs: 50,
-          messagesPerSecond: 0,
-          bytesPerSecond: 0,
-          inboxPauseMessages: 32,
-          inboxResumeMessages: 8
-        }
-      })
-    );
+    const { relay, store } = await startFloodRelay(resources, { heartbeatMs: 50 });
     const client = await openReadyRawClient(relay.wsUrl, ROOM);
-    const held = new Y.Doc();
-    held.getText('held').insert(0, 'HOLD-THIS-UPDATE');
-    client.send(updateMessage(Y.encodeStateAsUpdate(held)));
-    await waitFor(() => store.gate.arrivals === 1, { message: 'the update to reach the store' });
-    const FRAMES = 2000;
-    for (let seq = 1; seq <= FRAMES; seq++) client.send(paddedConfirm(seq, 16 * 1024));
-    await waitFor(() => relay.relay.inboxStats().pausedConnections === 1, {
-      message: 'the relay to pause reading'
-    });
+    await floodBehindHeldUpdate(relay, store, client);
     // Its pongs wait unread behind the flood while the heartbeat goes round.
     let pings = 0;
     client.ws.on('ping', () => pings++);
@@ -141,10 +114,7 @@ describe('heartbeat', () => {
     expect(client.closeInfo).toBeNull();
 
     store.gate.open();
-    await waitFor(() => client.received.filter((m) => confirmSeq(m) !== null).length === FRAMES, {
-      message: 'every message to be handled',
-      timeoutMs: 30_000
-    });
+    await floodAnswered(client, 'every message to be handled');
     expect(client.closeInfo).toBeNull();
     client.close();
   });

@@ -32,7 +32,13 @@ import {
   type RawClient
 } from '../support/rawClient.js';
 import { gatedStore } from '../support/gatedStore.js';
-import { markerGatedStore, paddedConfirm } from '../support/floods.js';
+import {
+  FLOOD_FRAMES,
+  floodAnswered,
+  floodBehindHeldUpdate,
+  paddedConfirm,
+  startFloodRelay
+} from '../support/floods.js';
 import { waitFor } from '../support/poll.js';
 import { CLOSE } from '../../src/lib/model/protocol.js';
 import { Relay, type Transport } from '../../server/relay/Relay.js';
@@ -417,34 +423,11 @@ describe('limits: one misbehaving client is closed, the room goes on', () => {
   });
 
   it('a flood is held back (the socket is not read) and then handled in full', async () => {
-    const dataDir = tempDataDir();
-    const sqlite = resources.add(new SqliteStore(join(dataDir, 'relay.sqlite')), (s) => s.close());
-    const store = markerGatedStore(sqlite, 'HOLD-THIS-UPDATE');
-    const relay = resources.relay(
-      await startTestRelay({
-        dataDir,
-        store,
-        limits: {
-          messagesPerSecond: 0,
-          bytesPerSecond: 0,
-          inboxPauseMessages: 32,
-          inboxResumeMessages: 8
-        }
-      })
-    );
+    const { relay, store } = await startFloodRelay(resources);
     const team = await goodTeam(relay);
     const flooder = await openBad(relay);
-    const held = new Y.Doc();
-    held.getText('held').insert(0, 'HOLD-THIS-UPDATE');
-    flooder.send(updateMessage(Y.encodeStateAsUpdate(held)));
-    await waitFor(() => store.gate.arrivals === 1, { message: 'the update to reach the store' });
-
     // 32 MiB behind an update the store holds: more than the kernel buffers.
-    const FRAMES = 2000;
-    for (let seq = 1; seq <= FRAMES; seq++) flooder.send(paddedConfirm(seq, 16 * 1024));
-    await waitFor(() => relay.relay.inboxStats().pausedConnections === 1, {
-      message: 'the relay to pause reading the flooder'
-    });
+    await floodBehindHeldUpdate(relay, store, flooder);
     await waitFor(() => flooder.ws.bufferedAmount > 0, {
       message: 'the flood to back up in the client, the relay no longer reading'
     });
@@ -454,12 +437,9 @@ describe('limits: one misbehaving client is closed, the room goes on', () => {
     await expectStillSyncing(team);
 
     store.gate.open();
-    await waitFor(() => flooder.received.filter((m) => confirmSeq(m) !== null).length === FRAMES, {
-      message: 'every flooded message to be handled',
-      timeoutMs: 30_000
-    });
+    await floodAnswered(flooder, 'every flooded message to be handled');
     const seqs = flooder.received.map(confirmSeq).filter((s) => s !== null);
-    expect(seqs).toEqual(Array.from({ length: FRAMES }, (_, i) => i + 1));
+    expect(seqs).toEqual(Array.from({ length: FLOOD_FRAMES }, (_, i) => i + 1));
     expect(flooder.closeInfo).toBeNull();
     expect(relay.relay.inboxStats()).toEqual({ pausedConnections: 0, queuedMessages: 0 });
     await expectStillSyncing(team);
