@@ -39,6 +39,13 @@ import {
 import { getBody } from '../../src/lib/model/schema.js';
 import { commentsRoom, docRoom } from '../../src/lib/model/rooms.js';
 import { TestNetwork, type Prng, type TestPeer } from '../support/testNetwork.js';
+import {
+  fuzzSuite,
+  runSchedule,
+  scheduleTotals,
+  seededRun,
+  weightedOperations
+} from '../support/convergenceFuzz.js';
 
 const schema = getSchema(schemaExtensions());
 const DOC_ID = 'reviewedDoc0001';
@@ -47,29 +54,12 @@ const COMMENTS_ROOM = commentsRoom('main', DOC_ID);
 const HOUR = 3_600_000;
 
 /** 30 seeds × 150 operations: about two seconds. */
-const DEFAULT_RUNS = 30;
-const OPS_PER_RUN = positiveIntegerFromEnv('COMMENTS_OPS') ?? 150;
-
-function positiveIntegerFromEnv(name: string): number | null {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return null;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer: ${raw}`);
-  }
-  return value;
-}
-
-function seedsToRun(): number[] {
-  const only = positiveIntegerFromEnv('COMMENTS_SEED');
-  if (only !== null) return [only];
-  const runs = positiveIntegerFromEnv('COMMENTS_RUNS') ?? DEFAULT_RUNS;
-  return Array.from({ length: runs }, (_, i) => i + 1);
-}
-
-function rerunHint(seed: number): string {
-  return `seed ${seed} (rerun: COMMENTS_SEED=${seed} npx vitest run tests/unit/commentsConvergence.test.ts)`;
-}
+const suite = fuzzSuite({
+  name: 'COMMENTS',
+  file: 'tests/unit/commentsConvergence.test.ts',
+  runs: 30,
+  ops: 150
+});
 
 // ---------------------------------------------------------------------------
 // The body: paragraphs of one unformatted text run each. Words stay in the
@@ -217,14 +207,12 @@ function deletePassage(peer: TestPeer, threadId: string): boolean {
   return true;
 }
 
-type Operation = (ctx: FuzzContext, peer: TestPeer) => void;
-
 function pickThread(ctx: FuzzContext, peer: TestPeer): Thread | null {
   const threads = threadsOf(peer);
   return threads.length === 0 ? null : prng.oneOf(ctx.gen, threads);
 }
 
-const operations: [weight: number, op: Operation][] = [
+const randomOperation = weightedOperations<FuzzContext>([
   [
     6,
     function typeText(ctx, peer) {
@@ -340,17 +328,7 @@ const operations: [weight: number, op: Operation][] = [
       }
     }
   ]
-];
-const totalWeight = operations.reduce((sum, [weight]) => sum + weight, 0);
-
-function randomOperation(gen: Prng): Operation {
-  let ticket = prng.int32(gen, 0, totalWeight - 1);
-  for (const [weight, op] of operations) {
-    if (ticket < weight) return op;
-    ticket -= weight;
-  }
-  throw new Error('unreachable: weights cover every ticket');
-}
+]);
 
 // ---------------------------------------------------------------------------
 // Comparison
@@ -422,19 +400,17 @@ interface RunStats {
   replies: number;
 }
 
-function runSeed(seed: number, ops = OPS_PER_RUN): RunStats {
-  const gen = prng.create(seed);
-  const peerCount = prng.int32(gen, 3, 4);
-  const net = new TestNetwork(gen, {
-    peers: peerCount,
-    rooms: [DOC_ROOM, COMMENTS_ROOM],
-    gc: prng.bool(gen)
-  });
-  const ctx: FuzzContext = { gen, now: Date.UTC(2026, 5, 9, 9, 0), ids: 0, peerCount };
-  const hint = rerunHint(seed);
-  let detached = 0;
+function runSeed(seed: number, ops = suite.ops): RunStats {
+  return seededRun(suite, seed, { peers: [3, 4], rooms: [DOC_ROOM, COMMENTS_ROOM] }, (run) => {
+    const { gen, net, hint } = run;
+    const ctx: FuzzContext = {
+      gen,
+      now: Date.UTC(2026, 5, 9, 9, 0),
+      ids: 0,
+      peerCount: net.peers.length
+    };
+    let detached = 0;
 
-  try {
     // Device 0 writes the body; a few threads are started on it before anyone goes offline.
     prosemirrorJSONToYXmlFragment(
       schema,
@@ -451,32 +427,15 @@ function runSeed(seed: number, ops = OPS_PER_RUN): RunStats {
     net.flush();
     assertConverged(ctx, net, `${hint}, start`);
 
-    const checkpoints = new Set([Math.floor(ops / 3), Math.floor((2 * ops) / 3)]);
-    for (let step = 0; step < ops; step++) {
-      ctx.now += prng.int32(gen, 0, 1) * 60_000;
-      randomOperation(gen)(ctx, prng.oneOf(gen, net.peers));
-
-      const deliveries = prng.int32(gen, 0, 3);
-      for (let i = 0; i < deliveries; i++) net.deliverRandom();
-
-      const roll = prng.int32(gen, 0, 99);
-      if (roll < 5) {
-        const online = net.onlinePeers;
-        if (online.length > 0) {
-          net.disconnect(prng.oneOf(gen, online), prng.bool(gen) ? 'drop' : 'hold');
-        }
-      } else if (roll < 10) {
-        const offline = net.peers.filter((peer) => !peer.online);
-        if (offline.length > 0) net.reconnect(prng.oneOf(gen, offline));
-      }
-
-      if (checkpoints.has(step)) {
-        net.flush();
-        assertConverged(ctx, net, `${hint}, checkpoint after op ${step}`);
-      }
-    }
-    net.flush();
-    assertConverged(ctx, net, `${hint}, end`);
+    runSchedule(run, {
+      ctx,
+      ops,
+      nextOperation: randomOperation,
+      tick: () => (ctx.now += prng.int32(gen, 0, 1) * 60_000),
+      offline: 5,
+      online: 5,
+      check: (where) => assertConverged(ctx, net, where)
+    });
 
     // A passage deleted entirely, with nobody typing into it, is detached
     // everywhere, and its thread keeps its quote.
@@ -510,27 +469,21 @@ function runSeed(seed: number, ops = OPS_PER_RUN): RunStats {
       }
     }
     assertConverged(ctx, net, `${hint}, after deleting passages`);
-  } catch (error) {
-    if (error instanceof Error && !error.message.includes(`seed ${seed}`)) {
-      error.message = `${hint}: ${error.message}`;
-    }
-    net.destroy();
-    throw error;
-  }
 
-  const threads = threadsOf(net.peers[0]);
-  return {
-    net,
-    detached,
-    threads: threads.length,
-    replies: threads.reduce((sum, t) => sum + t.comments.length - 1, 0)
-  };
+    const threads = threadsOf(net.peers[0]);
+    return {
+      net,
+      detached,
+      threads: threads.length,
+      replies: threads.reduce((sum, t) => sum + t.comments.length - 1, 0)
+    };
+  });
 }
 
 describe('comment threads converge under a seeded network', () => {
-  it.each(seedsToRun())('seed %i: every device reads the same threads and anchors', (seed) => {
+  it.each(suite.seeds)('seed %i: every device reads the same threads and anchors', (seed) => {
     const { net, detached, threads, replies } = runSeed(seed);
-    const hint = rerunHint(seed);
+    const hint = suite.hint(seed);
     expect(net.stats.delivered, `${hint}: messages delivered`).toBeGreaterThan(0);
     expect(threads, `${hint}: threads were started`).toBeGreaterThan(0);
     expect(replies, `${hint}: replies were written`).toBeGreaterThan(0);
@@ -538,21 +491,11 @@ describe('comment threads converge under a seeded network', () => {
     net.destroy();
   });
 
-  it.skipIf(positiveIntegerFromEnv('COMMENTS_SEED') !== null)(
-    'the schedule takes devices offline and drops messages',
-    () => {
-      let reconnects = 0;
-      let dropped = 0;
-      for (const seed of [1, 2, 3]) {
-        const { net } = runSeed(seed, 100);
-        reconnects += net.stats.reconnects;
-        dropped += net.stats.dropped;
-        net.destroy();
-      }
-      expect(reconnects).toBeGreaterThan(3);
-      expect(dropped).toBeGreaterThan(3);
-    }
-  );
+  it.skipIf(suite.rerunningOneSeed)('the schedule takes devices offline and drops messages', () => {
+    const { reconnects, dropped } = scheduleTotals(runSeed);
+    expect(reconnects).toBeGreaterThan(3);
+    expect(dropped).toBeGreaterThan(3);
+  });
 });
 
 // ---------------------------------------------------------------------------

@@ -38,6 +38,14 @@ import {
 } from '../../src/lib/model/workspaceIndex.js';
 import { docRoom, indexRoom, isValidId } from '../../src/lib/model/rooms.js';
 import { seededBytes, TestNetwork, type Prng, type TestPeer } from '../support/testNetwork.js';
+import {
+  fuzzSuite,
+  runSchedule,
+  scheduleTotals,
+  seededRun,
+  weightedOperations,
+  type Operation
+} from '../support/convergenceFuzz.js';
 
 const WORKSPACE = 'main';
 /** The document every device has open; other index entries are only listed. */
@@ -56,29 +64,12 @@ const SCRATCH_ROOT = 'scratch';
  * Yjs applying updates. CONVERGENCE_RUNS and CONVERGENCE_OPS raise both for a
  * soak run.
  */
-const DEFAULT_RUNS = 50;
-const OPS_PER_RUN = positiveIntegerFromEnv('CONVERGENCE_OPS') ?? 200;
-
-function positiveIntegerFromEnv(name: string): number | null {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return null;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer: ${raw}`);
-  }
-  return value;
-}
-
-function seedsToRun(): number[] {
-  const only = positiveIntegerFromEnv('CONVERGENCE_SEED');
-  if (only !== null) return [only];
-  const runs = positiveIntegerFromEnv('CONVERGENCE_RUNS') ?? DEFAULT_RUNS;
-  return Array.from({ length: runs }, (_, i) => i + 1);
-}
-
-function rerunHint(seed: number): string {
-  return `seed ${seed} (rerun: CONVERGENCE_SEED=${seed} npx vitest run tests/unit/convergence.test.ts)`;
-}
+const suite = fuzzSuite({
+  name: 'CONVERGENCE',
+  file: 'tests/unit/convergence.test.ts',
+  runs: 50,
+  ops: 200
+});
 
 // ---------------------------------------------------------------------------
 // Random content
@@ -198,9 +189,7 @@ function randomRange(
   return to > from ? { from, to } : null;
 }
 
-type Operation = (ctx: FuzzContext, peer: TestPeer) => void;
-
-const docOperations: [weight: number, op: Operation][] = [
+const docOperations: [weight: number, op: Operation<FuzzContext>][] = [
   [
     3,
     function insertBlock(ctx, peer) {
@@ -314,7 +303,7 @@ function pickEntry(ctx: FuzzContext, peer: TestPeer, filter: 'live' | 'deleted' 
   return entries.length === 0 ? null : prng.oneOf(ctx.gen, entries);
 }
 
-const indexOperations: [weight: number, op: Operation][] = [
+const indexOperations: [weight: number, op: Operation<FuzzContext>][] = [
   [
     2,
     function createDocument(ctx, peer) {
@@ -366,17 +355,7 @@ const indexOperations: [weight: number, op: Operation][] = [
   ]
 ];
 
-const operations = [...docOperations, ...indexOperations];
-const totalWeight = operations.reduce((sum, [weight]) => sum + weight, 0);
-
-function randomOperation(gen: Prng): Operation {
-  let ticket = prng.int32(gen, 0, totalWeight - 1);
-  for (const [weight, op] of operations) {
-    if (ticket < weight) return op;
-    ticket -= weight;
-  }
-  throw new Error('unreachable: weights cover every ticket');
-}
+const randomOperation = weightedOperations([...docOperations, ...indexOperations]);
 
 // ---------------------------------------------------------------------------
 // Comparison
@@ -494,79 +473,56 @@ interface RunResult {
   finalUpdates: Uint8Array[];
 }
 
-function runSeed(seed: number, ops = OPS_PER_RUN): RunResult {
-  const gen = prng.create(seed);
-  const peerCount = prng.int32(gen, 3, 5);
-  const net = new TestNetwork(gen, {
-    peers: peerCount,
-    rooms: [INDEX_ROOM, DOC_ROOM],
-    gc: prng.bool(gen)
-  });
-  const ctx: FuzzContext = { gen, now: 1_000 };
-  vi.setSystemTime(ctx.now);
-  const hint = rerunHint(seed);
+function runSeed(seed: number, ops = suite.ops): RunResult {
+  return seededRun(suite, seed, { peers: [3, 5], rooms: [INDEX_ROOM, DOC_ROOM] }, (run) => {
+    const { gen, net, hint } = run;
+    const ctx: FuzzContext = { gen, now: 1_000 };
+    vi.setSystemTime(ctx.now);
 
-  // Device 0 creates the document and lists it; the others may initialise
-  // the same document offline before hearing about it (opened from a link).
-  const creator = net.peers[0];
-  addEntry(creator.doc(INDEX_ROOM), {
-    id: DOC_ID,
-    title: 'Kick-off',
-    kind: 'rfc',
-    author: author(creator),
-    now: ctx.now
-  });
-  initMeta(creator.doc(DOC_ROOM), {
-    title: 'Kick-off',
-    kind: 'rfc',
-    createdAt: ctx.now,
-    createdBy: author(creator).name
-  });
-  for (const peer of net.peers.slice(1)) {
-    if (prng.bool(gen)) {
-      net.disconnect(peer, 'drop');
-      initMeta(peer.doc(DOC_ROOM), {
-        title: `Draft on device ${peer.id}`,
-        kind: 'note',
-        createdAt: ctx.now + peer.id,
-        createdBy: author(peer).name
-      });
+    // Device 0 creates the document and lists it; the others may initialise
+    // the same document offline before hearing about it (opened from a link).
+    const creator = net.peers[0];
+    addEntry(creator.doc(INDEX_ROOM), {
+      id: DOC_ID,
+      title: 'Kick-off',
+      kind: 'rfc',
+      author: author(creator),
+      now: ctx.now
+    });
+    initMeta(creator.doc(DOC_ROOM), {
+      title: 'Kick-off',
+      kind: 'rfc',
+      createdAt: ctx.now,
+      createdBy: author(creator).name
+    });
+    for (const peer of net.peers.slice(1)) {
+      if (prng.bool(gen)) {
+        net.disconnect(peer, 'drop');
+        initMeta(peer.doc(DOC_ROOM), {
+          title: `Draft on device ${peer.id}`,
+          kind: 'note',
+          createdAt: ctx.now + peer.id,
+          createdBy: author(peer).name
+        });
+      }
     }
-  }
 
-  const checkpoints = new Set([Math.floor(ops / 3), Math.floor((2 * ops) / 3)]);
-  try {
-    for (let step = 0; step < ops; step++) {
-      ctx.now += prng.int32(gen, 0, 1);
-      // Model code that reads the clock itself (a default `now`) must see the
-      // logical clock too, or a seed would not replay.
-      vi.setSystemTime(ctx.now);
-      randomOperation(gen)(ctx, prng.oneOf(gen, net.peers));
-
-      const deliveries = prng.int32(gen, 0, 3);
-      for (let i = 0; i < deliveries; i++) net.deliverRandom();
-
+    runSchedule(run, {
+      ctx,
+      ops,
+      nextOperation: randomOperation,
+      tick() {
+        ctx.now += prng.int32(gen, 0, 1);
+        // Model code that reads the clock itself (a default `now`) must see the
+        // logical clock too, or a seed would not replay.
+        vi.setSystemTime(ctx.now);
+      },
       // Roughly one disconnect per 30 operations and reconnects a bit more
       // often, so most runs have one or two devices offline for stretches.
-      const roll = prng.int32(gen, 0, 99);
-      if (roll < 3) {
-        const online = net.onlinePeers;
-        if (online.length > 0) {
-          net.disconnect(prng.oneOf(gen, online), prng.bool(gen) ? 'drop' : 'hold');
-        }
-      } else if (roll < 7) {
-        const offline = net.peers.filter((peer) => !peer.online);
-        if (offline.length > 0) net.reconnect(prng.oneOf(gen, offline));
-      }
-
-      if (checkpoints.has(step)) {
-        net.flush();
-        assertConverged(net, `${hint}, checkpoint after op ${step}`);
-      }
-    }
-
-    net.flush();
-    assertConverged(net, `${hint}, end`);
+      offline: 3,
+      online: 4,
+      check: (where) => assertConverged(net, where)
+    });
 
     // Healing: every device has the document open and mirrors its meta into
     // the index, all at once. Whatever concurrent renames left, the entry must
@@ -587,17 +543,10 @@ function runSeed(seed: number, ops = OPS_PER_RUN): RunResult {
         `${hint}: device ${peer.id} index entry after healing`
       ).toEqual({ title: expectedTitle, kind: meta.kind });
     }
-  } catch (error) {
-    // Model code that throws mid-run must name the seed as well.
-    if (error instanceof Error && !error.message.includes(`seed ${seed}`)) {
-      error.message = `${hint}: ${error.message}`;
-    }
-    net.destroy();
-    throw error;
-  }
 
-  const finalUpdates = net.rooms.map((room) => Y.encodeStateAsUpdate(creator.doc(room)));
-  return { net, finalUpdates };
+    const finalUpdates = net.rooms.map((room) => Y.encodeStateAsUpdate(creator.doc(room)));
+    return { net, finalUpdates };
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -607,38 +556,32 @@ describe('convergence under a seeded network', () => {
   beforeEach(() => vi.useFakeTimers({ toFake: ['Date'] }));
   afterEach(() => vi.useRealTimers());
 
-  it.each(seedsToRun())('seed %i: every device ends with the same document and index', (seed) => {
+  it.each(suite.seeds)('seed %i: every device ends with the same document and index', (seed) => {
     const { net } = runSeed(seed);
     // A run whose messages were never delivered would prove nothing.
-    expect(net.stats.delivered, `${rerunHint(seed)}: messages delivered`).toBeGreaterThan(0);
+    expect(net.stats.delivered, `${suite.hint(seed)}: messages delivered`).toBeGreaterThan(0);
     net.destroy();
   });
 
   // Skipped when rerunning one seed, so that rerun runs just that seed.
-  const rerunningOneSeed = positiveIntegerFromEnv('CONVERGENCE_SEED') !== null;
+  it.skipIf(suite.rerunningOneSeed)(
+    'replays a seed exactly (same ids, same winners, same bytes)',
+    () => {
+      const first = runSeed(7, 150);
+      const second = runSeed(7, 150);
+      expect(second.finalUpdates.map((u) => Array.from(u))).toEqual(
+        first.finalUpdates.map((u) => Array.from(u))
+      );
+      expect(second.net.stats).toEqual(first.net.stats);
+      first.net.destroy();
+      second.net.destroy();
+    }
+  );
 
-  it.skipIf(rerunningOneSeed)('replays a seed exactly (same ids, same winners, same bytes)', () => {
-    const first = runSeed(7, 150);
-    const second = runSeed(7, 150);
-    expect(second.finalUpdates.map((u) => Array.from(u))).toEqual(
-      first.finalUpdates.map((u) => Array.from(u))
-    );
-    expect(second.net.stats).toEqual(first.net.stats);
-    first.net.destroy();
-    second.net.destroy();
-  });
-
-  it.skipIf(rerunningOneSeed)(
+  it.skipIf(suite.rerunningOneSeed)(
     'the schedule takes devices offline, drops messages, reconnects',
     () => {
-      let reconnects = 0;
-      let dropped = 0;
-      for (const seed of [1, 2, 3]) {
-        const { net } = runSeed(seed, 100);
-        reconnects += net.stats.reconnects;
-        dropped += net.stats.dropped;
-        net.destroy();
-      }
+      const { reconnects, dropped } = scheduleTotals(runSeed);
       expect(reconnects).toBeGreaterThan(3);
       expect(dropped).toBeGreaterThan(3);
     }

@@ -44,34 +44,24 @@ import {
 import { DOCUMENT_KINDS } from '../../src/lib/model/schema.js';
 import { docRoom } from '../../src/lib/model/rooms.js';
 import { TestNetwork, type Prng, type TestPeer } from '../support/testNetwork.js';
+import {
+  fuzzSuite,
+  runSchedule,
+  scheduleTotals,
+  seededRun,
+  weightedOperations
+} from '../support/convergenceFuzz.js';
 
 const ROOM = docRoom('main', 'fieldsDoc0000001');
 const MINUTE = 60_000;
 
 /** 30 seeds × 150 operations: about three seconds. */
-const DEFAULT_RUNS = 30;
-const OPS_PER_RUN = positiveIntegerFromEnv('FIELDS_OPS') ?? 150;
-
-function positiveIntegerFromEnv(name: string): number | null {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return null;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer: ${raw}`);
-  }
-  return value;
-}
-
-function seedsToRun(): number[] {
-  const only = positiveIntegerFromEnv('FIELDS_SEED');
-  if (only !== null) return [only];
-  const runs = positiveIntegerFromEnv('FIELDS_RUNS') ?? DEFAULT_RUNS;
-  return Array.from({ length: runs }, (_, i) => i + 1);
-}
-
-function rerunHint(seed: number): string {
-  return `seed ${seed} (rerun: FIELDS_SEED=${seed} npx vitest run tests/unit/fieldsConvergence.test.ts)`;
-}
+const suite = fuzzSuite({
+  name: 'FIELDS',
+  file: 'tests/unit/fieldsConvergence.test.ts',
+  runs: 30,
+  ops: 150
+});
 
 // ---------------------------------------------------------------------------
 // What was done, to check that none of it is lost
@@ -145,9 +135,7 @@ function liveOptions(peer: TestPeer) {
   return readList(peer.doc(ROOM), 'options');
 }
 
-type Operation = (ctx: FuzzContext, peer: TestPeer) => void;
-
-const operations: [weight: number, op: Operation][] = [
+const randomOperation = weightedOperations<FuzzContext>([
   [
     8,
     function typeText(ctx, peer) {
@@ -300,17 +288,7 @@ const operations: [weight: number, op: Operation][] = [
       toggleDocReaction(peer.doc(ROOM), personOf(peer), prng.oneOf(ctx.gen, [...EMOJI]), ctx.now);
     }
   ]
-];
-const totalWeight = operations.reduce((sum, [weight]) => sum + weight, 0);
-
-function randomOperation(gen: Prng): Operation {
-  let ticket = prng.int32(gen, 0, totalWeight - 1);
-  for (const [weight, op] of operations) {
-    if (ticket < weight) return op;
-    ticket -= weight;
-  }
-  throw new Error('unreachable: weights cover every ticket');
-}
+]);
 
 // ---------------------------------------------------------------------------
 // Comparison
@@ -433,54 +411,26 @@ function newContext(gen: Prng): FuzzContext {
   };
 }
 
-function runSeed(seed: number, ops = OPS_PER_RUN): RunStats {
-  const gen = prng.create(seed);
-  const peerCount = prng.int32(gen, 3, 4);
-  const net = new TestNetwork(gen, { peers: peerCount, rooms: [ROOM], gc: prng.bool(gen) });
-  const ctx = newContext(gen);
-  const hint = rerunHint(seed);
-
-  try {
-    const checkpoints = new Set([Math.floor(ops / 3), Math.floor((2 * ops) / 3)]);
-    for (let step = 0; step < ops; step++) {
-      ctx.now += prng.int32(gen, 0, 1) * MINUTE;
-      randomOperation(gen)(ctx, prng.oneOf(gen, net.peers));
-
-      const deliveries = prng.int32(gen, 0, 3);
-      for (let i = 0; i < deliveries; i++) net.deliverRandom();
-
-      const roll = prng.int32(gen, 0, 99);
-      if (roll < 8) {
-        const online = net.onlinePeers;
-        if (online.length > 0) {
-          net.disconnect(prng.oneOf(gen, online), prng.bool(gen) ? 'drop' : 'hold');
-        }
-      } else if (roll < 14) {
-        const offline = net.peers.filter((peer) => !peer.online);
-        if (offline.length > 0) net.reconnect(prng.oneOf(gen, offline));
-      }
-
-      if (checkpoints.has(step)) {
-        net.flush();
-        assertConverged(ctx, net, `${hint}, checkpoint after op ${step}`);
-      }
-    }
-    net.flush();
-    assertConverged(ctx, net, `${hint}, end`);
-  } catch (error) {
-    if (error instanceof Error && !error.message.includes(`seed ${seed}`)) {
-      error.message = `${hint}: ${error.message}`;
-    }
-    net.destroy();
-    throw error;
-  }
-  return { net, ctx };
+function runSeed(seed: number, ops = suite.ops): RunStats {
+  return seededRun(suite, seed, { peers: [3, 4], rooms: [ROOM] }, (run) => {
+    const ctx = newContext(run.gen);
+    runSchedule(run, {
+      ctx,
+      ops,
+      nextOperation: randomOperation,
+      tick: () => (ctx.now += prng.int32(run.gen, 0, 1) * MINUTE),
+      offline: 8,
+      online: 6,
+      check: (where) => assertConverged(ctx, run.net, where)
+    });
+    return { net: run.net, ctx };
+  });
 }
 
 describe('fields converge under a seeded network', () => {
-  it.each(seedsToRun())('seed %i: every device reads the same fields, nothing lost', (seed) => {
+  it.each(suite.seeds)('seed %i: every device reads the same fields, nothing lost', (seed) => {
     const { net, ctx } = runSeed(seed);
-    const hint = rerunHint(seed);
+    const hint = suite.hint(seed);
     expect(net.stats.delivered, `${hint}: messages delivered`).toBeGreaterThan(0);
     expect(ctx.typed.size, `${hint}: text was typed`).toBeGreaterThan(0);
     expect(ctx.options.size, `${hint}: options were added`).toBeGreaterThan(0);
@@ -488,23 +438,17 @@ describe('fields converge under a seeded network', () => {
     net.destroy();
   });
 
-  it.skipIf(positiveIntegerFromEnv('FIELDS_SEED') !== null)(
+  it.skipIf(suite.rerunningOneSeed)(
     'the schedule takes devices offline, drops messages and makes concurrent sets',
     () => {
-      let reconnects = 0;
-      let dropped = 0;
       let lostSets = 0;
-      for (const seed of [1, 2, 3]) {
-        const { net, ctx } = runSeed(seed, 100);
-        reconnects += net.stats.reconnects;
-        dropped += net.stats.dropped;
+      const { reconnects, dropped } = scheduleTotals(runSeed, ({ net, ctx }) => {
         // A set that is not the field's value now but is in its history.
         for (const [field, sets] of ctx.sets) {
           const value = readScalar(net.peers[0].doc(ROOM), field) ?? null;
           lostSets += sets.filter((s) => s.value !== value).length;
         }
-        net.destroy();
-      }
+      });
       expect(reconnects).toBeGreaterThan(3);
       expect(dropped).toBeGreaterThan(3);
       expect(lostSets).toBeGreaterThan(0);
