@@ -21,6 +21,7 @@ import { SqliteAccessStore } from './auth/SqliteAccessStore.js';
 import type { AccessStore } from './auth/AccessStore.js';
 import { loadOrCreateSecret } from './auth/secret.js';
 import { setMemberKeys } from './auth/members.js';
+import { checkStoreFile, openOnFirstUse } from './openOnFirstUse.js';
 import { DEFAULT_WORKSPACE_ID, indexRoom } from '../src/lib/model/rooms.js';
 import { getMembersMap } from '../src/lib/model/people.js';
 
@@ -47,6 +48,13 @@ export interface StartOptions extends Partial<Omit<ServerConfig, 'limits'>> {
   workspaceId?: string;
   /** Origins allowed to open sockets besides the app's own. */
   allowedOrigins?: string[];
+  /**
+   * Opens the SQLite stores (those not given) when the first connection, API
+   * request or room load needs them rather than at start: `npm run relay`
+   * then holds no database while nobody is connected (less memory, a faster
+   * start). A store file that is not a database still fails the start.
+   */
+  openStoresOnFirstUse?: boolean;
 }
 
 export interface RunningServer {
@@ -63,10 +71,20 @@ export interface RunningServer {
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? consoleLogger;
   const dataDir = options.dataDir ?? './data';
-  const store = options.store ?? new SqliteStore(join(dataDir, 'relay.sqlite'));
+  const sqlitePath = join(dataDir, 'relay.sqlite');
+  const lazy = options.openStoresOnFirstUse === true;
+  if (lazy) checkStoreFile(sqlitePath);
+  const store =
+    options.store ??
+    (lazy
+      ? openOnFirstUse<Store>(() => new SqliteStore(sqlitePath), { close() {} })
+      : new SqliteStore(sqlitePath));
   const accessStore = options.insecureOpenAccess
     ? null
-    : (options.accessStore ?? new SqliteAccessStore(join(dataDir, 'relay.sqlite')));
+    : (options.accessStore ??
+      (lazy
+        ? openOnFirstUse<AccessStore>(() => new SqliteAccessStore(sqlitePath), { close() {} })
+        : new SqliteAccessStore(sqlitePath)));
   const access = accessStore
     ? new Access({
         store: accessStore,

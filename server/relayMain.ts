@@ -7,7 +7,8 @@ import { consoleLogger as logger } from './relay/logger.js';
 
 async function main() {
   const config = configFromEnv();
-  const running = await startServer({ ...config, logger });
+  // Nothing is opened before someone connects (see openOnFirstUse.ts).
+  const running = await startServer({ ...config, logger, openStoresOnFirstUse: true });
   writePidFile(config.dataDir);
   process.on('exit', () => removePidFile(config.dataDir));
   closeOnSignals(running, logger);

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,7 +112,39 @@ describe('relay process', () => {
     await whenSynced(fresh);
     expect(bodyText(fresh)).toBe('Kept through a clean shutdown.');
   });
+
+  it('opens the store at the first connection, not at start', async () => {
+    const dataDir = useDataDir();
+    const token = await scriptCredential(dataDir);
+    const relay = await startChild(dataDir);
+    const storeOpen = () => openFiles(relay.child.pid!).some((f) => f.endsWith('relay.sqlite'));
+    expect(storeOpen()).toBe(false);
+    await writeAndSeeForwarded(relay.wsUrl, token, 'Opened on demand.');
+    expect(storeOpen()).toBe(true);
+    const exit = await relay.stop('SIGTERM');
+    expect(exit, relay.output()).toEqual({ code: 0, signal: null });
+  });
+
+  it('refuses to start on a store file that is not a database, leaving it untouched', async () => {
+    const dataDir = useDataDir();
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'relay.sqlite'), 'not a database, just text\n'.repeat(100));
+    await expect(spawnRelay(dataDir)).rejects.toThrow(/file is not a database.*left untouched/s);
+    expect(readdirSync(dataDir)).toEqual(['relay.sqlite']);
+  });
 });
+
+/** Paths the process holds open. */
+function openFiles(pid: number): string[] {
+  const dir = `/proc/${pid}/fd`;
+  return readdirSync(dir).flatMap((fd) => {
+    try {
+      return [readlinkSync(join(dir, fd))];
+    } catch {
+      return [];
+    }
+  });
+}
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
