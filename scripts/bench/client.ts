@@ -15,16 +15,22 @@ export function wsUrlOf(httpUrl: string): string {
   return httpUrl.replace(/^http/, 'ws') + SYNC_PATH;
 }
 
+/**
+ * `params` go into the URL's query: `{ token }` is how a client holding a
+ * credential is admitted where the relay is not run with open access.
+ */
 export function connectClient(
   wsUrl: string,
   room: string,
   doc = new Y.Doc(),
-  connect = true
+  connect = true,
+  params: Record<string, string> = {}
 ): WebsocketProvider {
   const provider = new WebsocketProvider(wsUrl, room, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
-    connect
+    connect,
+    params
   });
   // Answers to confirm requests: the highest sequence number the relay has
   // stored everything before. Kept on a side table, not on the provider.
@@ -66,16 +72,20 @@ export async function whenStored(provider: WebsocketProvider, timeoutMs = 30_000
   });
 }
 
-/** Writes a document from this process and returns once the relay holds it. */
+/**
+ * Writes a document from this process and returns once the relay holds it.
+ * `token`: a credential (benchAccess), for a relay that admits members only.
+ */
 export async function seedDocument(
   wsUrl: string,
   room: string,
-  write: (doc: Y.Doc) => void
+  write: (doc: Y.Doc) => void,
+  token?: string
 ): Promise<{ encodedBytes: number }> {
   const doc = new Y.Doc();
   write(doc);
   const encodedBytes = Y.encodeStateAsUpdate(doc).byteLength;
-  const provider = connectClient(wsUrl, room, doc);
+  const provider = connectClient(wsUrl, room, doc, true, token ? { token } : {});
   try {
     await whenStored(provider);
   } finally {

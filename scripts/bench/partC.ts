@@ -75,17 +75,25 @@ export async function runPartC(): Promise<Row[]> {
     paragraphs[last] = paragraphs[last].replace(/\S+$/, marker);
     const title = `Bench ${fmtInt(words)} words`;
     progress(`C: seeding a ${fmtInt(countWords(paragraphs))}-word document`);
-    const { encodedBytes } = await seedDocument(wsUrl, docRoom('main', id), (doc) =>
-      writeDocument(doc, title, paragraphs)
+    // The relay admits members only: the seeding client holds the credential too.
+    const { encodedBytes } = await seedDocument(
+      wsUrl,
+      docRoom('main', id),
+      (doc) => writeDocument(doc, title, paragraphs),
+      access.credential
     );
-    await seedDocument(wsUrl, indexRoom('main'), (doc) =>
-      addEntry(doc, {
-        id,
-        title,
-        kind: 'note',
-        author: { userId: IDENTITY.userId, name: IDENTITY.name },
-        now: Date.now()
-      })
+    await seedDocument(
+      wsUrl,
+      indexRoom('main'),
+      (doc) =>
+        addEntry(doc, {
+          id,
+          title,
+          kind: 'note',
+          author: { userId: IDENTITY.userId, name: IDENTITY.name },
+          now: Date.now()
+        }),
+      access.credential
     );
 
     const browser = await chromium.launch({
@@ -102,13 +110,7 @@ export async function runPartC(): Promise<Row[]> {
       }, access);
       await context.addInitScript(installProbe, { identity: IDENTITY, marker });
       const page = await context.newPage();
-      // Page errors go into a timeout's message: a stuck load is otherwise mute.
-      page.on('pageerror', (error) => pageProblems.push(`pageerror: ${error.message}`));
-      page.on('console', (message) => {
-        if (message.type() === 'error' || message.type() === 'warning') {
-          pageProblems.push(`console.${message.type()}: ${message.text()}`);
-        }
-      });
+      watchPageProblems(page);
       const docUrl = `${url}/d/${id}`;
 
       progress('C: first visit (online) to fill IndexedDB');
@@ -190,7 +192,17 @@ export async function runPartC(): Promise<Row[]> {
   }
 }
 
-interface Probe {
+/** Page errors go into a timeout's message: a stuck load is otherwise mute. */
+export function watchPageProblems(page: Page): void {
+  page.on('pageerror', (error) => pageProblems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') {
+      pageProblems.push(`console.${message.type()}: ${message.text()}`);
+    }
+  });
+}
+
+export interface Probe {
   /** ms from navigation start to data-ready="true". */
   readyAt: number;
   /** ms from navigation start to data-ready with the marker (last word) in the DOM. */
@@ -203,7 +215,7 @@ interface Probe {
  * identity so no first-run prompt appears, and timestamps readiness from
  * inside the page, where performance.now() counts from navigation start.
  */
-function installProbe(args: { identity: typeof IDENTITY; marker: string }): void {
+export function installProbe(args: { identity: typeof IDENTITY; marker: string }): void {
   localStorage.setItem('driftwrite:identity', JSON.stringify(args.identity));
   const state: { readyAt: number | null; fullAt: number | null } = {
     readyAt: null,
@@ -228,7 +240,8 @@ function installProbe(args: { identity: typeof IDENTITY; marker: string }): void
   });
 }
 
-async function waitForFull(page: Page): Promise<Probe> {
+/** Waits for the probe's fullAt; `marker` is only named in a timeout's message. */
+export async function waitForFull(page: Page, marker = currentMarker): Promise<Probe> {
   try {
     await page.waitForFunction(
       () => (window as unknown as { __bench?: { fullAt: number | null } }).__bench?.fullAt != null,
@@ -249,7 +262,7 @@ async function waitForFull(page: Page): Promise<Probe> {
           marker: text.includes(marker),
           body: (document.body?.innerText ?? '').slice(0, 200)
         };
-      }, currentMarker)
+      }, marker)
       .catch((e: unknown) => ({ evaluateFailed: String(e) }));
     throw new Error(
       `${(error as Error).message.split('\n')[0]}; page: ${JSON.stringify(seen)}; ` +
@@ -274,7 +287,7 @@ async function waitForFull(page: Page): Promise<Probe> {
  * (the contract does not fix it), so any database whose name contains the
  * room counts; y-indexeddb keeps updates in an `updates` store.
  */
-async function waitForIndexedDbCopy(
+export async function waitForIndexedDbCopy(
   page: Page,
   room: string,
   encodedBytes: number
@@ -327,8 +340,12 @@ async function waitForIndexedDbCopy(
  * server/main.ts in its own process, on a free port (PORT=0; the URL is read
  * from its "ready" log line). `node --import tsx` is what `npx tsx` runs,
  * minus the wrapper process, so stopping it is one signal to one pid.
+ * `env` adds to the environment (e.g. DRIFTWRITE_BUILD_DIR for a copy of build/).
  */
-async function startAppServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+export async function startAppServer(
+  dataDir: string,
+  env: Record<string, string> = {}
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: {
@@ -336,7 +353,8 @@ async function startAppServer(dataDir: string): Promise<{ child: ChildProcess; u
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
-      LOG_LEVEL: 'info'
+      LOG_LEVEL: 'info',
+      ...env
     },
     stdio: ['ignore', 'pipe', 'pipe']
   });
@@ -375,7 +393,7 @@ async function startAppServer(dataDir: string): Promise<{ child: ChildProcess; u
   return { child, url };
 }
 
-async function stopProcess(child: ChildProcess): Promise<void> {
+export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
