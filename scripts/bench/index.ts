@@ -12,6 +12,12 @@
  * BENCH_QUEUE_RELOADS (5).
  * E, relays side by side (not in the default set; BENCH_PARTS=E): BENCH_SCALE
  * (1; 0.1 for a quick run) and the BENCH_E_* variables listed in partE.ts.
+ * F, client side with the automerge-paper trace document in Chromium (not in
+ * the default set; BENCH_PARTS=F): BENCH_F_EDITS (the whole trace),
+ * BENCH_F_RELOADS (10), BENCH_F_EDIT_RELOADS (100), BENCH_F_KEYS (1000),
+ * BENCH_F_KEY_MS (60); see partF.ts.
+ * BENCH_RESULTS: where parts E and F write their markdown (a full run of
+ * either writes bench/RESULTS.md).
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -22,6 +28,7 @@ import { runPartB } from './partB.js';
 import { runPartC } from './partC.js';
 import { runPartD } from './partD.js';
 import { runPartE } from './partE.js';
+import { runPartF } from './partF.js';
 import { fmtBytes, fmtMs, ROOT, TRACES_DIR, type Row } from './util.js';
 
 // Heap figures need explicit collections; re-run ourselves with the flag
@@ -49,6 +56,10 @@ const parts: Record<string, { title: string; run: () => Promise<Row[]> }> = {
   E: {
     title: 'relays side by side: ours, y-websocket 2.1.0, Hocuspocus (issue 9)',
     run: runPartE
+  },
+  F: {
+    title: 'client side: automerge-paper trace document in Chromium (issue 9, part 3)',
+    run: runPartF
   }
 };
 

@@ -23,7 +23,7 @@
  * so one shared workspace would make the "without comments" page load the 500
  * threads too, and the queue read the big document's threads.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -54,6 +54,7 @@ import {
   ROOT,
   sleep,
   type Row,
+  copyBuild,
   ensureBuild
 } from './util.js';
 
@@ -136,11 +137,7 @@ export async function runPartD(): Promise<Row[]> {
  * node_modules/.cache so the app's own imports still resolve from node_modules.
  */
 async function snapshotBuild(): Promise<{ handler: AppHandler; remove: () => void }> {
-  const cache = join(ROOT, 'node_modules', '.cache');
-  mkdirSync(cache, { recursive: true });
-  const dir = mkdtempSync(join(cache, 'driftwrite-bench-d-build-'));
-  cpSync(join(ROOT, 'build'), dir, { recursive: true });
-  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const { dir, remove } = copyBuild('D');
   try {
     const { handler } = (await import(pathToFileURL(join(dir, 'handler.js')).href)) as {
       handler: AppHandler;
@@ -479,7 +476,7 @@ async function waitForProbe(page: Page, timeout = 60_000): Promise<ProbeState> {
  * Bytes y-indexeddb holds per database whose name is one of `names`, read
  * from its `updates` store (the app names them driftwrite:<room>).
  */
-function idbBytes(page: Page, names: string[]): Promise<Record<string, number>> {
+export function idbBytes(page: Page, names: string[]): Promise<Record<string, number>> {
   return page.evaluate(async (wanted: string[]) => {
     const present = new Set((await indexedDB.databases()).map((d) => d.name ?? ''));
     const out: Record<string, number> = {};
@@ -735,7 +732,7 @@ interface TypingResult {
   note: string;
 }
 
-function percentile(values: number[], p: number): number {
+export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];

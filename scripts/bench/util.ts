@@ -2,7 +2,17 @@
  * Small helpers shared by the benchmark parts: paths, polling, heap samples,
  * formatting. Nothing here measures anything by itself.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
@@ -207,4 +217,54 @@ export async function benchAccess(
   } finally {
     store.close();
   }
+}
+
+/**
+ * A copy of build/ for one part to serve from (DRIFTWRITE_BUILD_DIR), so a
+ * rebuild running beside the bench (the end-to-end tests, another bench)
+ * cannot delete route chunks the server still imports lazily by hashed name.
+ * It goes under node_modules/.cache so the app's own imports still resolve.
+ */
+export function copyBuild(part: string): { dir: string; remove: () => void } {
+  const cache = join(ROOT, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const dir = mkdtempSync(join(cache, `driftwrite-bench-${part.toLowerCase()}-build-`));
+  cpSync(join(ROOT, 'build'), dir, { recursive: true });
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Replaces the text between `<!-- bench:<key>:begin … -->` and
+ * `<!-- bench:<key>:end -->` in a markdown file. Without the markers, the
+ * block goes right under the `heading` line (appended with the heading when
+ * that is missing too); the file is created if need be. Everything outside
+ * the markers is kept: it is written by hand.
+ */
+export function writeMarkedBlock(
+  file: string,
+  key: string,
+  command: string,
+  heading: string,
+  block: string
+): void {
+  const begin = `<!-- bench:${key}:begin (written by \`${command}\`; keep edits outside) -->`;
+  const end = `<!-- bench:${key}:end -->`;
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const beginAt = text.search(new RegExp(`<!-- bench:${key}:begin\\b`));
+  const endAt = text.indexOf(end);
+  const marked = `${begin}\n\n${block.trim()}\n\n${end}`;
+  if (beginAt >= 0 && endAt > beginAt) {
+    text = `${text.slice(0, beginAt)}${marked}${text.slice(endAt + end.length)}`;
+  } else {
+    const headingAt = text.split('\n').findIndex((line) => line.trim() === heading);
+    if (headingAt < 0) {
+      text = `${text.trimEnd()}\n\n${heading}\n\n${marked}\n`;
+    } else {
+      const lines = text.split('\n');
+      lines.splice(headingAt + 1, 0, '', marked);
+      text = lines.join('\n');
+    }
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
 }
