@@ -21,7 +21,12 @@ import {
   sessionStatus,
   type Invite
 } from '../../src/lib/model/deviceAccess.js';
-import { profileForm, profileProblems, readProfileForm } from '../../src/lib/model/identity.js';
+import {
+  profileForm,
+  profileProblems,
+  readProfileForm,
+  savedProfile
+} from '../../src/lib/model/identity.js';
 import { threadsMarkdown } from '../../src/lib/model/commentsMarkdown.js';
 import type { Thread } from '../../src/lib/model/comments.js';
 import { defaultWorkingTime } from '../../src/lib/model/people.js';
@@ -306,6 +311,19 @@ describe('profile form', () => {
     });
     expect(nowhere.profile).toBeNull();
     expect(nowhere.problems.time).not.toBe('');
+  });
+
+  it('stores and sends the name normalized and the days in order, leaving the original', () => {
+    const profile = {
+      name: '  Ana   Lopez ',
+      color: '#1f6feb',
+      timeZone: 'Europe/Warsaw',
+      workStart: '08:00',
+      workEnd: '16:00',
+      workDays: [3, 1]
+    };
+    expect(savedProfile(profile)).toEqual({ ...profile, name: 'Ana Lopez', workDays: [1, 3] });
+    expect(profile.workDays).toEqual([3, 1]);
   });
 
   it("gives a form its own copy of only the profile's fields", () => {

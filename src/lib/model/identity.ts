@@ -120,19 +120,27 @@ export function profileForm(profile: Profile): Profile {
 }
 
 /**
- * What a filled-in profile form saves: the zone without the spaces around
- * it and the days in calendar order (checkboxes give them in the order they
- * were ticked); no profile while any part of the form has a problem.
+ * A profile as it is stored and sent to the relay: the name normalized, the
+ * days in calendar order (checkboxes give them in the order they were
+ * ticked). A copy: the caller's own list of days is left as it is.
+ */
+export function savedProfile(profile: Profile): Profile {
+  return {
+    ...profileForm(profile),
+    name: normalizeName(profile.name),
+    workDays: [...profile.workDays].sort((a, b) => a - b)
+  };
+}
+
+/**
+ * What a filled-in profile form saves (savedProfile, and the zone without
+ * the spaces around it); no profile while any part of the form has a problem.
  */
 export function readProfileForm(form: Profile): {
   profile: Profile | null;
   problems: ProfileProblems;
 } {
-  const profile = {
-    ...profileForm(form),
-    timeZone: form.timeZone.trim(),
-    workDays: [...form.workDays].sort((a, b) => a - b)
-  };
+  const profile = { ...savedProfile(form), timeZone: form.timeZone.trim() };
   const problems = profileProblems(profile);
   return { profile: problems.name || problems.time ? null : profile, problems };
 }

@@ -21,7 +21,7 @@ import { IndexeddbPersistence } from 'y-indexeddb';
 import { untrack } from 'svelte';
 import { AccessState, ApiUnreachable } from './access.svelte.js';
 import { OFFLINE_JOIN_MESSAGE, readRedeemed, redeemErrorMessage } from '../model/deviceAccess.js';
-import { normalizeName, type Identity, type Profile } from '../model/identity.js';
+import { savedProfile, type Identity, type Profile } from '../model/identity.js';
 import { readLifecycle } from '../model/documentFields.js';
 import { readMeta } from '../model/schema.js';
 import { adrNumbers } from '../model/adr.js';
@@ -187,16 +187,7 @@ export class AppState {
    */
   async join(invite: string, profile: Profile): Promise<Identity> {
     if (!this.connectivity.online) throw new JoinError(OFFLINE_JOIN_MESSAGE, true);
-    const body = {
-      invite,
-      name: normalizeName(profile.name),
-      color: profile.color,
-      timeZone: profile.timeZone,
-      workStart: profile.workStart,
-      workEnd: profile.workEnd,
-      workDays: [...profile.workDays].sort((a, b) => a - b),
-      personId: this.identity.proposedId()
-    };
+    const body = { invite, ...savedProfile(profile), personId: this.identity.proposedId() };
     let answer;
     try {
       // Signed in already (a new invite for another role): the relay keeps this person.

@@ -1,7 +1,7 @@
 import {
-  normalizeName,
   parseIdentity,
   pickColor,
+  savedProfile,
   type Identity,
   type Profile
 } from '../model/identity.js';
@@ -62,16 +62,7 @@ export class IdentityState {
   }
 
   private write(userId: string, profile: Profile): Identity {
-    const identity: Identity = {
-      userId,
-      name: normalizeName(profile.name),
-      color: profile.color,
-      timeZone: profile.timeZone,
-      workStart: profile.workStart,
-      workEnd: profile.workEnd,
-      workDays: [...profile.workDays].sort((a, b) => a - b),
-      updatedAt: Date.now()
-    };
+    const identity: Identity = { userId, ...savedProfile(profile), updatedAt: Date.now() };
     if (!identity.name) throw new Error('A display name is needed so others know who wrote what.');
     const problem = workingTimeError(identity);
     if (problem) throw new Error(problem);
