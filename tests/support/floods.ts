@@ -8,7 +8,7 @@ import * as Y from 'yjs';
 import type { RelayLimits } from '../../server/relay/limits.js';
 import type { Store } from '../../server/store/Store.js';
 import { SqliteStore } from '../../server/store/SqliteStore.js';
-import { Gate } from './gatedStore.js';
+import { Gate, delegatingStore } from './gatedStore.js';
 import { confirmMessage, confirmSeq, updateMessage, type RawClient } from './rawClient.js';
 import { startTestRelay, tempDataDir, type Resources, type TestRelay } from './relay.js';
 import { waitFor } from './poll.js';
@@ -27,19 +27,14 @@ export function markerGatedStore(inner: Store, marker: string): MarkerGatedStore
   const gate = new Gate();
   const needle = Buffer.from(marker);
   return {
+    ...delegatingStore(inner),
     gate,
-    load: (room) => inner.load(room),
     async append(room, update) {
       if (Buffer.from(update.buffer, update.byteOffset, update.byteLength).includes(needle)) {
         await gate.pass();
       }
       return inner.append(room, update);
-    },
-    compact: (room, snapshot, throughId, format) =>
-      inner.compact(room, snapshot, throughId, format),
-    quarantine: (room, ids, reason) => inner.quarantine(room, ids, reason),
-    rooms: () => inner.rooms(),
-    close: () => inner.close()
+    }
   };
 }
 

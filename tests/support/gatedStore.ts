@@ -23,6 +23,23 @@ export class Gate {
   }
 }
 
+/**
+ * A store that does what `inner` does, for a wrapper to replace a method or
+ * two. It has no appendMany, on purpose: the relay then stores every update
+ * through append, where a wrapper can hold it.
+ */
+export function delegatingStore(inner: Store): Store {
+  return {
+    load: (room) => inner.load(room),
+    append: (room, update) => inner.append(room, update),
+    compact: (room, snapshot, throughId, format) =>
+      inner.compact(room, snapshot, throughId, format),
+    quarantine: (room, ids, reason) => inner.quarantine(room, ids, reason),
+    rooms: () => inner.rooms(),
+    close: () => inner.close()
+  };
+}
+
 export interface GatedStore extends Store {
   readonly loadGate: Gate;
   readonly appendGate: Gate;
@@ -38,6 +55,7 @@ export function gatedStore(
   if (!loads) loadGate.open();
   if (!appends) appendGate.open();
   return {
+    ...delegatingStore(inner),
     loadGate,
     appendGate,
     async load(room: string): Promise<StoredRoom> {
@@ -47,11 +65,6 @@ export function gatedStore(
     async append(room: string, update: Uint8Array): Promise<number> {
       await appendGate.pass();
       return inner.append(room, update);
-    },
-    compact: (room, snapshot, throughId, format) =>
-      inner.compact(room, snapshot, throughId, format),
-    quarantine: (room, ids, reason) => inner.quarantine(room, ids, reason),
-    rooms: () => inner.rooms(),
-    close: () => inner.close()
+    }
   };
 }
