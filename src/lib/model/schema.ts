@@ -123,20 +123,17 @@ export function readMeta(doc: Y.Doc): DocumentMeta {
 }
 
 /**
+ * The meta a document is created with (`titleAt` defaults to `createdAt`),
+ * which is also all of it that its index entry mirrors.
+ */
+export type MetaInit = Omit<DocumentMeta, 'titleAt' | 'schemaVersion'> & { titleAt?: number };
+
+/**
  * Writes the meta of a new document. Idempotent per field: a field another
  * device already set is kept, so two devices initialising the same document
  * offline do not fight over it.
  */
-export function initMeta(
-  doc: Y.Doc,
-  init: {
-    title: string;
-    titleAt?: number;
-    kind: DocumentKind;
-    createdAt: number;
-    createdBy: string;
-  }
-): void {
+export function initMeta(doc: Y.Doc, init: MetaInit): void {
   const meta = getMetaMap(doc);
   doc.transact(() => {
     if (!meta.has('title')) {

@@ -21,22 +21,13 @@ import {
   stringOr,
   cutToCodePoints,
   type Author,
-  type DocumentKind
+  type DocumentKind,
+  type MetaInit
 } from './schema.js';
 import { isStatus, type Status } from './lifecycle.js';
 
-export interface IndexEntry {
-  id: string;
-  title: string;
-  titleAt: number;
-  kind: DocumentKind;
-  createdAt: number;
-  createdBy: string;
-  updatedAt: number;
-  updatedBy: string;
-  deletedAt: number | null;
-  deletedBy: string | null;
-  /** Mirrors of the document's fields, so the list can filter without loading it. */
+/** What the list mirrors of a document's fields, so it can filter without loading it. */
+export interface EntrySummary {
   status: Status;
   tldr: string;
   reviewClosesAt: number | null;
@@ -47,14 +38,17 @@ export interface IndexEntry {
   links: Record<string, string>;
 }
 
-/** What the list mirrors of a document's fields. */
-export interface EntrySummary {
-  status: Status;
-  tldr: string;
-  reviewClosesAt: number | null;
-  adrNumber: number | null;
-  people: string[];
-  links: Record<string, string>;
+export interface IndexEntry extends EntrySummary {
+  id: string;
+  title: string;
+  titleAt: number;
+  kind: DocumentKind;
+  createdAt: number;
+  createdBy: string;
+  updatedAt: number;
+  updatedBy: string;
+  deletedAt: number | null;
+  deletedBy: string | null;
 }
 
 type EntryMap = Y.Map<unknown>;
@@ -238,17 +232,7 @@ export function touchEntry(index: Y.Doc, id: string, author: Author, now: number
  * document's is newer, and the kind. Creates the entry when a document is
  * known (for example opened from a link) but not listed yet.
  */
-export function syncEntryFromDoc(
-  index: Y.Doc,
-  id: string,
-  meta: {
-    title: string;
-    titleAt?: number;
-    kind: DocumentKind;
-    createdAt: number;
-    createdBy: string;
-  }
-): void {
+export function syncEntryFromDoc(index: Y.Doc, id: string, meta: MetaInit): void {
   const titleAt = meta.titleAt ?? meta.createdAt;
   const documents = getDocumentsMap(index);
   const map = documents.get(id);
