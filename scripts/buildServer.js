@@ -12,8 +12,9 @@
 //   the SvelteKit handler it loads imports the same packages (yjs) from
 //   node_modules and there must be one copy of each.
 //
-// Source maps are written next to the outputs (node --enable-source-maps
-// uses them). esbuild is imported only when a build runs: loading it costs
+// Minifying shortens identifiers too (0.6 MB less at idle than whitespace and
+// syntax alone): for stack traces in source names, run the relay with
+// NODE_OPTIONS=--enable-source-maps, which reads the map written beside it. esbuild is imported only when a build runs: loading it costs
 // ~90 ms and ~14 MB; scripts/serverStale.cjs decides without it.
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';

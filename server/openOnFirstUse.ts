@@ -1,8 +1,8 @@
 /**
  * SQLite opened when the relay first needs it instead of at start, for
  * `npm run relay`: a relay nobody has connected to yet holds no database
- * connection, and neither SQLite's library pages (~2 MB resident) nor its
- * page caches (startServer's `openStoresOnFirstUse`). The first admission,
+ * connection, nor SQLite's library pages and caches (3 MB of its 55 MB
+ * resident at idle; startServer's `openStoresOnFirstUse`). The first admission,
  * API request or room load opens it; from then on every call goes straight
  * to the store, synchronously as before.
  */
