@@ -215,10 +215,10 @@ function lazyAccessApi(access: Access, relay: Relay, logger: Logger) {
 /** The relay's per-update decisions, from what admission left on the connection. */
 export function accessHooks(access: Access): AccessHooks {
   return {
-    decideUpdate(info, room, update, known) {
+    decideUpdate(info, room, update) {
       const principal = info.principal;
       if (!principal) return { action: 'refuse', reason: 'not admitted' };
-      return access.decideUpdate(principal as Principal, room, update, known);
+      return access.decideUpdate(principal as Principal, room, update);
     }
   };
 }

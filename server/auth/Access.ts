@@ -12,6 +12,7 @@ import { isValidId } from '../../src/lib/model/rooms.js';
 import type { AccessStore, CredentialRecord, InviteRecord } from './AccessStore.js';
 import { Credentials } from './credentials.js';
 import { foreignAuthorship } from './authorship.js';
+import type { IncomingUpdate } from '../relay/Relay.js';
 
 /** Who a connection or request acts as, decided once at admission. */
 export interface Principal {
@@ -127,16 +128,11 @@ export class Access {
    * A writable room gets the update unless it claims someone else's
    * authorship; a room the role cannot write drops it.
    */
-  decideUpdate(
-    principal: Principal,
-    room: string,
-    update: Uint8Array,
-    known: () => Map<number, number>
-  ): UpdateDecision {
+  decideUpdate(principal: Principal, room: string, update: IncomingUpdate): UpdateDecision {
     if (!canWriteRoom(principal.role, room)) {
       return { action: 'drop', reason: `read-only: a ${principal.role} cannot change this` };
     }
-    const foreign = foreignAuthorship(room, update, principal.personId, known());
+    const foreign = foreignAuthorship(room, update.structs, principal.personId, update.known);
     if (foreign) return { action: 'refuse', reason: `authorship refused: ${foreign}` };
     return { action: 'accept' };
   }

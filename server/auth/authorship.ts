@@ -1,8 +1,8 @@
 /**
  * "Who wrote this" is the person the credential names, not what a client
  * claims: an update that writes another person's id into an authorship field
- * is refused. The relay reads the fields from the update's structs without
- * applying it, so the check costs a decode. Only content new to the room is
+ * is refused. The relay reads the fields from the update's structs (decoded
+ * once by the relay) without applying it. Only content new to the room is
  * checked: a device resending what the relay already holds claims nothing.
  */
 import * as Y from 'yjs';
@@ -21,20 +21,23 @@ const OWN_ID_KEYS: Record<string, ReadonlySet<string>> = {
  */
 export function foreignAuthorship(
   room: string,
-  update: Uint8Array,
+  /** The update's structs (`Y.decodeUpdate(update).structs`). */
+  structs: ReturnType<typeof Y.decodeUpdate>['structs'],
   personId: string,
   /** The room's state vector: structs it already holds are not claims of this writer. */
-  known: Map<number, number> = new Map()
+  known: () => Map<number, number> = () => new Map()
 ): string | null {
   const type = parseRoom(room).type;
   const keys = OWN_ID_KEYS[type];
   if (!keys) return null;
-  const { structs } = Y.decodeUpdate(update);
+  let knownClocks: Map<number, number> | null = null;
   for (const struct of structs) {
     if (!(struct instanceof Y.Item)) continue;
-    if (struct.id.clock + struct.length <= (known.get(struct.id.client) ?? 0)) continue;
     const key = struct.parentSub;
     if (key === null || !(struct.content instanceof Y.ContentAny)) continue;
+    // Only map values can claim authorship: typing text never asks for the state vector.
+    knownClocks ??= known();
+    if (struct.id.clock + struct.length <= (knownClocks.get(struct.id.client) ?? 0)) continue;
     const value: unknown = struct.content.arr[0];
     if (keys.has(key)) {
       if (value !== personId) return `${key} names someone else`;

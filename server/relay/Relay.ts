@@ -57,6 +57,18 @@ export interface Refusal {
   reason: string;
 }
 
+/**
+ * An incoming update, decoded once by the relay: hooks read its structs
+ * instead of decoding it again.
+ */
+export interface IncomingUpdate {
+  /** The update as received (Yjs update encoding V1, the wire format). */
+  data: Uint8Array;
+  structs: ReturnType<typeof Y.decodeUpdate>['structs'];
+  /** The room's state vector before the update, for checks of what is new. */
+  known(): Map<number, number>;
+}
+
 /** What happens to an incoming update: kept, dropped (read-only), or the connection closed. */
 export type UpdateDecision =
   { action: 'accept' } | { action: 'drop'; reason: string } | { action: 'refuse'; reason: string };
@@ -69,16 +81,8 @@ export type UpdateDecision =
 export interface AccessHooks {
   /** Called once per connection before any of its messages is handled. */
   admit?(info: ConnectionInfo): Refusal | null | Promise<Refusal | null>;
-  /**
-   * Called for every incoming update that decodes, before it is applied.
-   * `known` gives the room's state vector, for checks of what is new.
-   */
-  decideUpdate?(
-    info: ConnectionInfo,
-    room: string,
-    update: Uint8Array,
-    known: () => Map<number, number>
-  ): UpdateDecision;
+  /** Called for every incoming update that decodes, before it is applied. */
+  decideUpdate?(info: ConnectionInfo, room: string, update: IncomingUpdate): UpdateDecision;
 }
 
 export interface RelayOptions {
@@ -125,6 +129,8 @@ class Room {
   readonly inflight = new Set<Promise<void>>();
   /** Serialises compaction and unloading with each other. */
   maintenance: Promise<void> = Promise.resolve();
+  /** A compaction is waiting in `maintenance` and has not started yet. */
+  compactionQueued = false;
   destroyed = false;
   /** The connection that announced each awareness client id; only it may change that presence. */
   readonly awarenessOwners = new Map<number, Connection>();
@@ -158,6 +164,11 @@ class Connection {
   paused = false;
   /** The client stopped reading: nothing more is sent while it is being closed. */
   slow = false;
+  /**
+   * Settles once every update this connection sent so far is stored and
+   * forwarded (or its room discarded): a confirm waits for it.
+   */
+  writes: Promise<void> = Promise.resolve();
   readonly messageRate: TokenBucket;
   readonly byteRate: TokenBucket;
 
@@ -503,7 +514,10 @@ export class Relay {
           return this.refuse(connection, CLOSE.invalidPayload, 'malformed confirm message');
         }
         // Everything this connection sent earlier has been handled (the chain
-        // is ordered) and stored (appends complete before the chain moves on).
+        // is ordered); its appends may still be in the current group commit.
+        await connection.writes;
+        // A failed append discards the room and refuses its connections.
+        if (connection.refused || !connection.open) return;
         const encoder = encoding.createEncoder();
         encoding.writeVarUint(encoder, MESSAGE.confirm);
         encoding.writeVarUint(encoder, seq);
@@ -585,10 +599,17 @@ export class Relay {
     ) {
       return this.refuse(connection, CLOSE.invalidPayload, `unknown sync message type ${syncType}`);
     }
-    await this.applyIncomingUpdate(connection, payload);
+    this.applyIncomingUpdate(connection, payload);
   }
 
-  private async applyIncomingUpdate(connection: Connection, update: Uint8Array): Promise<void> {
+  /**
+   * Applies an update to the room at once, in the connection's order, and
+   * stores it in the group commit of this turn; it is forwarded only once
+   * stored. The next message of the connection does not wait for the store,
+   * so a burst from one client shares one transaction instead of taking one
+   * turn of the event loop per update.
+   */
+  private applyIncomingUpdate(connection: Connection, update: Uint8Array): void {
     const room = connection.room;
     let decoded: ReturnType<typeof Y.decodeUpdate>;
     try {
@@ -603,9 +624,12 @@ export class Relay {
     if (decoded.structs.some((struct) => struct.length === 0)) {
       return this.refuse(connection, CLOSE.invalidPayload, 'update contains an empty struct');
     }
-    const decision = this.hooks.decideUpdate?.(connection.info, room.name, update, () =>
-      Y.decodeStateVector(Y.encodeStateVector(room.doc))
-    );
+    const knownBefore = Y.encodeStateVector(room.doc);
+    const decision = this.hooks.decideUpdate?.(connection.info, room.name, {
+      data: update,
+      structs: decoded.structs,
+      known: () => Y.decodeStateVector(knownBefore)
+    });
     if (decision?.action === 'refuse') {
       return this.refuse(connection, CLOSE.forbidden, decision.reason);
     }
@@ -619,7 +643,6 @@ export class Relay {
     };
     const store = room.doc.store;
     const parkedBefore = [store.pendingStructs, store.pendingDs];
-    const knownBefore = Y.encodeStateVector(room.doc);
     room.doc.on('update', capture);
     try {
       Y.applyUpdate(room.doc, update, connection);
@@ -649,23 +672,50 @@ export class Relay {
     if (parked) effective.push(update);
     if (effective.length === 0) return;
     const change = effective.length === 1 ? effective[0] : Y.mergeUpdates(effective);
+    // A failed append is logged and discards the room (its connections are
+    // refused, so a waiting confirm sees that and stays unanswered).
+    const written = this.storeAndForward(room, change, connection).catch(() => {});
+    connection.writes = written;
+    room.inflight.add(written);
+    void written.finally(() => room.inflight.delete(written));
+  }
+
+  /**
+   * Stores a change already applied to the room, then forwards it to every
+   * connection but `from`. Appends resolve in the order they were made, so
+   * forwards keep the order in which updates were applied. A failed append
+   * discards the room: its clients resend what was not confirmed.
+   */
+  private async storeAndForward(
+    room: Room,
+    change: Uint8Array,
+    from: Connection | null
+  ): Promise<void> {
     try {
-      room.lastLogId = await this.writes.append(room.name, change);
+      const id = await this.writes.append(room.name, change);
+      room.lastLogId = Math.max(room.lastLogId, id);
       room.logEntries++;
     } catch (error) {
       this.logger.error('store append failed', { room: room.name, error: String(error) });
       // The update is in memory but not stored: a confirm must never cover
       // it. Dropping the room makes every client resend it to a fresh one.
-      return this.discard(room, 'the relay could not store an update; reconnect to resend it');
+      this.discard(room, 'the relay could not store an update; reconnect to resend it');
+      throw error;
     }
+    if (room.destroyed) return;
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MESSAGE.sync);
     syncProtocol.writeUpdate(encoder, change);
     const message = encoding.toUint8Array(encoder);
     for (const other of room.connections) {
-      if (other !== connection) other.send(message);
+      if (other !== from) other.send(message);
     }
-    if (room.logEntries >= this.compactAfterUpdates) await this.compact(room);
+    if (room.logEntries >= this.compactAfterUpdates && !room.compactionQueued) {
+      // The log holds everything; a failed compaction is retried next time.
+      await this.compact(room).catch((error: unknown) =>
+        this.logger.error('compaction failed', { room: room.name, error: String(error) })
+      );
+    }
   }
 
   /**
@@ -711,18 +761,7 @@ export class Relay {
       }
       if (updates.length === 0) return;
       const change = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
-      try {
-        room.lastLogId = await this.writes.append(room.name, change);
-        room.logEntries++;
-      } catch (error) {
-        this.discard(room, 'the relay could not store an update; reconnect to resend it');
-        throw error;
-      }
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, MESSAGE.sync);
-      syncProtocol.writeUpdate(encoder, change);
-      const message = encoding.toUint8Array(encoder);
-      for (const connection of room.connections) connection.send(message);
+      await this.storeAndForward(room, change, null);
     })();
     room.inflight.add(pin);
     try {
@@ -782,14 +821,21 @@ export class Relay {
 
   private async compact(room: Room): Promise<void> {
     const run = async () => {
+      room.compactionQueued = false;
       if (room.logEntries === 0) return;
+      // Everything appended so far is in the document: the snapshot covers
+      // those entries; appends landing meanwhile stay in the log and count on.
       const throughId = room.lastLogId;
+      const entries = room.logEntries;
       // V2: about half the bytes of V1 for text-heavy documents.
       const snapshot = Y.encodeStateAsUpdateV2(room.doc);
       await this.store.compact(room.name, snapshot, throughId, 2);
-      room.logEntries = 0;
+      room.logEntries -= entries;
       this.logger.debug('room compacted', { room: room.name, bytes: snapshot.byteLength });
     };
+    // Asked for many times while one waits (each append of a batch past the
+    // threshold asks), it runs once.
+    room.compactionQueued = true;
     room.maintenance = room.maintenance.then(run, run);
     await room.maintenance;
   }
