@@ -8,6 +8,8 @@ export interface ServerConfig {
   dataDir: string;
   maxMessageBytes: number;
   idleUnloadMs: number;
+  /** A loaded room's quiet period before its document is kept encoded (ENCODE_AFTER_QUIET_MS; 0: never). */
+  encodeAfterQuietMs: number;
   /** Origins allowed to open sockets besides the app's own (ALLOWED_ORIGINS, comma-separated). */
   allowedOrigins: string[];
   /** The address people reach the app at, for printed links (PUBLIC_URL). */
@@ -24,6 +26,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     dataDir: resolve(env.DATA_DIR?.trim() || './data'),
     maxMessageBytes: intFrom(env, 'MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, 1024, 2 ** 30),
     idleUnloadMs: intFrom(env, 'IDLE_UNLOAD_MS', 30_000, 0, 24 * 3600 * 1000),
+    encodeAfterQuietMs: intFrom(env, 'ENCODE_AFTER_QUIET_MS', 2000, 0, 24 * 3600 * 1000),
     allowedOrigins: originsFrom(env, 'ALLOWED_ORIGINS'),
     publicUrl: urlFrom(env, 'PUBLIC_URL'),
     limits: limitsFromEnv(env)

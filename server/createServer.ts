@@ -99,6 +99,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     hooks: options.hooks ?? (access ? accessHooks(access) : undefined),
     idleUnloadMs: options.idleUnloadMs,
     compactAfterUpdates: options.compactAfterUpdates,
+    encodeAfterQuietMs: options.encodeAfterQuietMs,
     limits: options.limits
   });
   const api = access ? lazyAccessApi(access, relay, logger) : null;

@@ -95,6 +95,14 @@ export interface RelayOptions {
   compactAfterUpdates?: number;
   /** Per-connection limits (rates, inbox, send buffer, awareness); see limits.ts. */
   limits?: Partial<RelayLimits>;
+  /**
+   * How long a loaded room must go without a change before its document is
+   * kept encoded (0: never). Two seconds: a pause in typing longer than that
+   * costs one encode on the way in and one instantiation on the way out (a
+   * few ms for a 2,000-word document), while an idle room costs about a
+   * tenth of the memory (docs/limits.md).
+   */
+  encodeAfterQuietMs?: number;
 }
 
 export interface RelayConnection {
@@ -107,6 +115,8 @@ export interface RelayConnection {
 export interface RelayStats {
   loadedRooms: number;
   connections: number;
+  /** Loaded rooms whose document is kept encoded (no Y.Doc). */
+  encodedRooms: number;
 }
 
 export interface InboxStats {
@@ -116,9 +126,27 @@ export interface InboxStats {
   queuedMessages: number;
 }
 
+/**
+ * A room's document lives in one of two forms. Live: a Y.Doc, needed to apply
+ * updates. Encoded: its whole state as one V2 update (a few times smaller
+ * than the Y.Doc's heap), from which sync answers are computed without
+ * instantiating it (Y.diffUpdateV2 against the client's state vector). A
+ * room loads encoded when its store holds only a snapshot, turns live when
+ * something touches `doc`, and goes back to encoded after a quiet period
+ * (Relay.hibernateQuietRooms).
+ */
 class Room {
-  readonly doc = new Y.Doc({ gc: true });
-  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  private live: Y.Doc | null = new Y.Doc({ gc: true });
+  /** The whole state, V2, while not live. */
+  private encodedState: Uint8Array | null = null;
+  /** The state vector of `encodedState`, computed once. */
+  private encodedStateVector: Uint8Array | null = null;
+  /** Its delete set, computed when first needed (most updates delete nothing). */
+  private encodedDeleteSet: ReturnType<typeof Y.createDeleteSetFromStructStore> | null = null;
+  /** Last time the document was changed or made live (ms since the epoch). */
+  lastTouchedAt = Date.now();
+  /** Awareness needs a document only for a client id: a tiny one of its own. */
+  readonly awareness = new awarenessProtocol.Awareness(new Y.Doc());
   readonly connections = new Set<Connection>();
   ready: Promise<void> = Promise.resolve();
   /** Log ids appended since the last snapshot; the highest one bounds compaction. */
@@ -138,6 +166,81 @@ class Room {
   constructor(readonly name: string) {
     // The relay's awareness has no state of its own: it only relays clients'.
     this.awareness.setLocalState(null);
+  }
+
+  /** The live document, instantiated from the encoded state if needed. */
+  get doc(): Y.Doc {
+    if (this.live) return this.live;
+    const doc = new Y.Doc({ gc: true });
+    if (this.encodedState) Y.applyUpdateV2(doc, this.encodedState);
+    this.live = doc;
+    this.encodedState = null;
+    this.encodedStateVector = null;
+    this.encodedDeleteSet = null;
+    this.lastTouchedAt = Date.now();
+    return doc;
+  }
+
+  /**
+   * Whether an update holds anything an encoded room lacks: a struct past its
+   * state vector or a deletion it does not have. Clients answer the relay's
+   * sync step 1 with their whole delete set, so most such answers add
+   * nothing and need no live document. False positives only cost an
+   * instantiation.
+   */
+  encodedLacks(update: ReturnType<typeof Y.decodeUpdate>): boolean {
+    const state = this.encodedState;
+    const stateVector = this.encodedStateVector;
+    if (this.live || !state || !stateVector) return true;
+    if (update.structs.length > 0) {
+      const known = Y.decodeStateVector(stateVector);
+      for (const struct of update.structs) {
+        if (struct.id.clock + struct.length > (known.get(struct.id.client) ?? 0)) return true;
+      }
+    }
+    if (update.ds.clients.size === 0) return false;
+    this.encodedDeleteSet ??= Y.decodeUpdateV2(state).ds;
+    for (const [client, ranges] of update.ds.clients) {
+      const have = this.encodedDeleteSet.clients.get(client);
+      if (!have) return true;
+      for (const range of ranges) {
+        if (!covers(have, range.clock, range.len)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** The encoded state while not live, else null. */
+  get encoded(): { state: Uint8Array; stateVector: Uint8Array } | null {
+    if (this.live || !this.encodedState || !this.encodedStateVector) return null;
+    return { state: this.encodedState, stateVector: this.encodedStateVector };
+  }
+
+  /**
+   * Keeps the document as `state` (its whole state, V2) and drops the live
+   * one. Reading the state vector parses every struct, so a state that cannot
+   * be read throws here, before anything is changed.
+   */
+  encode(state: Uint8Array): void {
+    const stateVector = Y.encodeStateVectorFromUpdateV2(state);
+    const deleteSet = this.live ? Y.createDeleteSetFromStructStore(this.live.store) : null;
+    this.live?.destroy();
+    this.live = null;
+    this.encodedState = state;
+    this.encodedStateVector = stateVector;
+    this.encodedDeleteSet = deleteSet;
+  }
+
+  /** Frees the document and the awareness, in whichever form. */
+  destroyDocuments(): void {
+    this.live?.destroy();
+    this.live = null;
+    this.encodedState = null;
+    this.encodedStateVector = null;
+    this.encodedDeleteSet = null;
+    const awarenessDoc = this.awareness.doc;
+    this.awareness.destroy();
+    awarenessDoc.destroy();
   }
 }
 
@@ -214,6 +317,8 @@ export class Relay {
   private readonly idleUnloadMs: number;
   private readonly compactAfterUpdates: number;
   private readonly limits: RelayLimits;
+  private readonly encodeAfterQuietMs: number;
+  private readonly quietSweep: ReturnType<typeof setInterval> | null = null;
   private closing = false;
 
   constructor(options: RelayOptions) {
@@ -224,12 +329,25 @@ export class Relay {
     this.idleUnloadMs = options.idleUnloadMs ?? 30_000;
     this.compactAfterUpdates = options.compactAfterUpdates ?? 500;
     this.limits = resolveLimits(options.limits);
+    this.encodeAfterQuietMs = options.encodeAfterQuietMs ?? 2000;
+    if (this.encodeAfterQuietMs > 0) {
+      // One sweep for all rooms rather than a timer reset on every update.
+      this.quietSweep = setInterval(
+        () => this.encodeQuietRooms(),
+        Math.max(100, this.encodeAfterQuietMs / 2)
+      );
+      this.quietSweep.unref?.();
+    }
   }
 
   stats(): RelayStats {
     let connections = 0;
-    for (const room of this.rooms.values()) connections += room.connections.size;
-    return { loadedRooms: this.rooms.size, connections };
+    let encodedRooms = 0;
+    for (const room of this.rooms.values()) {
+      connections += room.connections.size;
+      if (room.encoded) encodedRooms++;
+    }
+    return { loadedRooms: this.rooms.size, connections, encodedRooms };
   }
 
   /** Backpressure right now, for tests and diagnostics. */
@@ -291,7 +409,7 @@ export class Relay {
       // Like the reference server: start with sync step 1 and current awareness.
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, MESSAGE.sync);
-      syncProtocol.writeSyncStep1(encoder, room.doc);
+      writeStateVector(encoder, room);
       connection.send(encoding.toUint8Array(encoder));
       const states = room.awareness.getStates();
       if (states.size > 0) {
@@ -393,6 +511,7 @@ export class Relay {
   /** Flushes every room to the store and closes every connection. */
   async close(): Promise<void> {
     this.closing = true;
+    if (this.quietSweep) clearInterval(this.quietSweep);
     const rooms = [...this.rooms.values()];
     for (const room of rooms) {
       for (const connection of room.connections) {
@@ -433,14 +552,35 @@ export class Relay {
     for (const connection of [...room.connections]) {
       this.refuse(connection, CLOSE.internalError, reason);
     }
-    room.awareness.destroy();
-    room.doc.destroy();
+    room.destroyDocuments();
     this.logger.warn('room discarded', { room: room.name, reason });
   }
 
   private async load(room: Room): Promise<void> {
     const started = performance.now();
     const stored = await this.store.load(room.name);
+    if (stored.snapshot && stored.updates.length === 0) {
+      // Nothing to merge: serve the snapshot as it is until someone writes.
+      try {
+        room.encode(
+          stored.snapshotFormat === 2
+            ? stored.snapshot
+            : Y.convertUpdateFormatV1ToV2(stored.snapshot)
+        );
+      } catch (error) {
+        // A snapshot we cannot read is never overwritten automatically:
+        // refuse to serve the room rather than replace it with less.
+        throw new Error(
+          `stored snapshot of room ${room.name} is unreadable: ${(error as Error).message}`
+        );
+      }
+      this.logger.debug('room loaded', {
+        room: room.name,
+        encoded: true,
+        ms: Math.round(performance.now() - started)
+      });
+      return;
+    }
     const corrupt: number[] = [];
     Y.transact(
       room.doc,
@@ -589,7 +729,7 @@ export class Relay {
       void stateVector;
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, MESSAGE.sync);
-      syncProtocol.writeSyncStep2(encoder, room.doc, payload);
+      writeMissing(encoder, room, payload);
       connection.send(encoding.toUint8Array(encoder));
       return;
     }
@@ -624,6 +764,9 @@ export class Relay {
     if (decoded.structs.some((struct) => struct.length === 0)) {
       return this.refuse(connection, CLOSE.invalidPayload, 'update contains an empty struct');
     }
+    // What an encoded room already holds needs no live document, no decision
+    // and no storing: the usual answer to the relay's own sync step 1.
+    if (room.encoded && !room.encodedLacks(decoded)) return;
     const knownBefore = Y.encodeStateVector(room.doc);
     const decision = this.hooks.decideUpdate?.(connection.info, room.name, {
       data: update,
@@ -671,6 +814,7 @@ export class Relay {
       (store.pendingDs !== null && store.pendingDs !== parkedBefore[1]);
     if (parked) effective.push(update);
     if (effective.length === 0) return;
+    room.lastTouchedAt = Date.now();
     const change = effective.length === 1 ? effective[0] : Y.mergeUpdates(effective);
     // A failed append is logged and discards the room (its connections are
     // refused, so a waiting confirm sees that and stays unanswered).
@@ -760,6 +904,7 @@ export class Relay {
         room.doc.off('update', capture);
       }
       if (updates.length === 0) return;
+      room.lastTouchedAt = Date.now();
       const change = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
       await this.storeAndForward(room, change, null);
     })();
@@ -840,6 +985,44 @@ export class Relay {
     await room.maintenance;
   }
 
+  /** Rooms that went without a change for `encodeAfterQuietMs` are kept encoded. */
+  encodeQuietRooms(now = Date.now()): void {
+    for (const room of this.rooms.values()) {
+      if (room.encoded || room.destroyed || room.inflight.size > 0) continue;
+      if (now - room.lastTouchedAt < this.encodeAfterQuietMs) continue;
+      void this.encodeRoom(room);
+    }
+  }
+
+  /**
+   * Turns a live room into its encoded form: the log is compacted into the
+   * same bytes first, so store and memory agree. Skipped if anything touched
+   * the room meanwhile; serialised with compaction and unloading.
+   */
+  private async encodeRoom(room: Room): Promise<void> {
+    const run = async () => {
+      const touched = room.lastTouchedAt;
+      if (room.encoded || room.destroyed || room.inflight.size > 0) return;
+      const state = Y.encodeStateAsUpdateV2(room.doc);
+      if (room.logEntries > 0) {
+        const throughId = room.lastLogId;
+        const entries = room.logEntries;
+        await this.store.compact(room.name, state, throughId, 2);
+        room.logEntries -= entries;
+      }
+      if (room.destroyed || room.inflight.size > 0 || room.lastTouchedAt !== touched) return;
+      room.encode(state);
+      this.logger.debug('room encoded', { room: room.name, bytes: state.byteLength });
+    };
+    room.maintenance = room.maintenance.then(run, run).catch((error: unknown) => {
+      this.logger.error('encoding a quiet room failed', {
+        room: room.name,
+        error: String(error)
+      });
+    });
+    await room.maintenance;
+  }
+
   private disconnect(connection: Connection, scheduleUnload = true): void {
     if (!connection.open) return;
     connection.open = false;
@@ -885,8 +1068,7 @@ export class Relay {
     if (room.unloadTimer) clearTimeout(room.unloadTimer);
     room.unloadTimer = null;
     if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
-    room.awareness.destroy();
-    room.doc.destroy();
+    room.destroyDocuments();
     this.logger.debug('room unloaded', { room: room.name });
   }
 
@@ -929,6 +1111,45 @@ function hasNewContent(doc: Y.Doc, update: Uint8Array): boolean {
         if (!Y.isDeleted(have, new Y.ID(client, clock))) return true;
       }
     }
+  }
+  return false;
+}
+
+/** Sync step 1 from the relay: its state vector, from either form of the document. */
+function writeStateVector(encoder: encoding.Encoder, room: Room): void {
+  const encoded = room.encoded;
+  if (!encoded) return syncProtocol.writeSyncStep1(encoder, room.doc);
+  encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep1);
+  encoding.writeVarUint8Array(encoder, encoded.stateVector);
+}
+
+/**
+ * Sync step 2: what a client with `stateVector` lacks, in the wire's V1
+ * encoding. An encoded room answers from its bytes without becoming live.
+ */
+function writeMissing(encoder: encoding.Encoder, room: Room, stateVector: Uint8Array): void {
+  const encoded = room.encoded;
+  if (!encoded) return syncProtocol.writeSyncStep2(encoder, room.doc, stateVector);
+  encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2);
+  encoding.writeVarUint8Array(
+    encoder,
+    Y.convertUpdateFormatV2ToV1(Y.diffUpdateV2(encoded.state, stateVector))
+  );
+}
+
+/**
+ * Whether `ranges` (a delete set's sorted, merged ranges of one client)
+ * cover [clock, clock + len).
+ */
+function covers(ranges: { clock: number; len: number }[], clock: number, len: number): boolean {
+  let low = 0;
+  let high = ranges.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const range = ranges[mid];
+    if (range.clock > clock) high = mid - 1;
+    else if (range.clock + range.len <= clock) low = mid + 1;
+    else return clock + len <= range.clock + range.len;
   }
   return false;
 }

@@ -93,7 +93,7 @@ describe('idle unload', () => {
     expect(relay.relay.isLoaded(ROOM)).toBe(true);
     b.destroy();
     await waitFor(() => !relay.relay.isLoaded(ROOM), { message: 'the room to unload' });
-    expect(relay.relay.stats()).toEqual({ loadedRooms: 0, connections: 0 });
+    expect(relay.relay.stats()).toMatchObject({ loadedRooms: 0, connections: 0 });
     // Unloading compacts: the next load reads one snapshot instead of a log.
     expect(store.storedBytes(ROOM).logEntries).toBe(0);
 
