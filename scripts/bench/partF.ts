@@ -77,6 +77,15 @@ const DEFAULTS = { reloads: 10, editReloads: 100, keys: 1_000, keyMs: 60 };
 const RESULTS_HEADING = '## Client side (issue 9, part 3)';
 const COMMAND = 'BENCH_PARTS=F npm run bench';
 
+/** The command as run: with the part's size variables when any was set. */
+function commandText(): string {
+  const vars = Object.entries(process.env)
+    .filter(([key, value]) => key.startsWith('BENCH_F_') && value)
+    .map(([key, value]) => `${key}=${value}`)
+    .sort();
+  return vars.length ? `BENCH_PARTS=F ${vars.join(' ')} npm run bench` : COMMAND;
+}
+
 function skipped(reason: string): Row[] {
   return [{ part: PART, measure: 'skipped', value: '—', note: reason }];
 }
@@ -280,7 +289,9 @@ export async function runPartF(): Promise<Row[]> {
     const tookMs = performance.now() - started;
     const file =
       process.env.BENCH_RESULTS?.trim() || (complete ? join(ROOT, 'bench', 'RESULTS.md') : '');
-    if (file && !rows.some((row) => row.measure === 'FAILED')) {
+    // A run with a failed figure leaves the last complete block in place.
+    const failed = rows.some((row) => row.measure === 'FAILED');
+    if (file && !failed) {
       writeMarkedBlock(
         file,
         'F',
@@ -297,8 +308,12 @@ export async function runPartF(): Promise<Row[]> {
     rows.push({
       part: PART,
       measure: 'results',
-      value: file ? (complete ? 'written' : 'written (not a full run)') : 'not written',
-      note: file || 'not a full run: bench/RESULTS.md left alone (BENCH_RESULTS names a file)'
+      value: file && !failed ? (complete ? 'written' : 'written (not a full run)') : 'not written',
+      note: !file
+        ? 'not a full run: bench/RESULTS.md left alone (BENCH_RESULTS names a file to write)'
+        : failed
+          ? `a figure failed: ${file} left alone`
+          : file
     });
     return rows;
   } finally {
@@ -1036,7 +1051,7 @@ function markdown(
   const lines = [
     '### Trace document in Chromium (part F)',
     '',
-    `- Command: \`${COMMAND}\``,
+    `- Command: \`${commandText()}\``,
     `- Date: ${startedAt.toISOString()} (took ${(tookMs / 1000).toFixed(1)} s)`,
     `- Machine: ${cpu.length} × ${cpu[0]?.model ?? '?'}, ${fmtBytes(totalmem())} RAM; Node ${process.version} ` +
       `(${platform()} ${release()}); load average (1 min) at start ${load[0].toFixed(2)}, at end ${load[1].toFixed(2)}`,
