@@ -240,6 +240,18 @@ export function installProbe(args: { identity: typeof IDENTITY; marker: string }
   });
 }
 
+/**
+ * tiptap's focus command focuses the view in a requestAnimationFrame: keys
+ * typed before it would go to the page, not the editor.
+ */
+export async function waitForEditorFocus(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => document.activeElement?.matches('[data-testid="editor"] .ProseMirror') ?? false,
+    undefined,
+    { timeout: 10_000, polling: 'raf' }
+  );
+}
+
 /** Waits for the probe's fullAt; `marker` is only named in a timeout's message. */
 export async function waitForFull(page: Page, marker = currentMarker): Promise<Probe> {
   try {

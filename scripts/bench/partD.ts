@@ -42,6 +42,7 @@ import { addEntry } from '../../src/lib/model/workspaceIndex.js';
 // The same Chromium and flags as the end-to-end tests.
 import { CHROMIUM_ARGS, CHROMIUM_PATH, waitForServiceWorker } from '../../tests/support/browser.js';
 import { seedDocument, wsUrlOf } from './client.js';
+import { waitForEditorFocus } from './partC.js';
 import { getCorpus, takeParagraphs, writeDocument } from './content.js';
 import {
   envInt,
@@ -811,6 +812,8 @@ async function typeInMiddle(page: Page, count: number): Promise<TypingResult> {
     return { pos, paragraph: middle, anchorsHere };
   });
 
+  // Keys typed before tiptap's focus lands would go to the page.
+  await waitForEditorFocus(page);
   const text = 'the quick brown fox jumps over the lazy dog ';
   for (let i = 0; i < count + warmup; i++) {
     await page.keyboard.type(text[i % text.length]);

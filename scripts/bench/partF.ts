@@ -44,6 +44,7 @@ import {
   installProbe,
   startAppServer,
   stopProcess,
+  waitForEditorFocus,
   waitForFull,
   waitForIndexedDbCopy,
   watchPageProblems,
@@ -360,18 +361,6 @@ function editorChars(page: Page): Promise<number> {
       (HTMLElement & { editor?: EditorLike }) | null;
     return dom?.editor?.state.doc.textContent.length ?? -1;
   });
-}
-
-/**
- * tiptap's focus command focuses the view in a requestAnimationFrame: keys
- * typed before it would go to the page, not the editor.
- */
-async function waitForEditorFocus(page: Page): Promise<void> {
-  await page.waitForFunction(
-    () => document.activeElement?.matches('[data-testid="editor"] .ProseMirror') ?? false,
-    undefined,
-    { timeout: 10_000, polling: 'raf' }
-  );
 }
 
 /**
