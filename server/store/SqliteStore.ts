@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError, type SnapshotFormat, type Store, type StoredRoom } from './Store.js';
 
-// Stores made before snapshots could be V2 get the format column on open.
+// Stores made before snapshots could be V2 get the format column on open,
+// and those made before snapshots kept their state vector get that column.
 // AUTOINCREMENT keeps log ids from ever being reused (compaction drops a
 // room's entries up to an id, so an old id coming back could drop a newer
 // update); with group commit its extra write is shared by a whole batch.
@@ -12,7 +13,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
   room TEXT PRIMARY KEY,
   data BLOB NOT NULL,
   updated_at INTEGER NOT NULL,
-  format INTEGER NOT NULL DEFAULT 1
+  format INTEGER NOT NULL DEFAULT 1,
+  state_vector BLOB
 );
 CREATE TABLE IF NOT EXISTS updates (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -40,14 +42,23 @@ export class SqliteStore implements Store {
   readonly path: string;
   private db: Database.Database;
   private statements: {
-    snapshot: Database.Statement<[string], { data: Buffer; format: number }>;
+    snapshot: Database.Statement<
+      [string],
+      { data: Buffer; format: number; state_vector: Buffer | null }
+    >;
     updates: Database.Statement<[string], { id: number; data: Buffer }>;
     append: Database.Statement<[string, Buffer, number]>;
-    upsertSnapshot: Database.Statement<[string, Buffer, number, number]>;
+    upsertSnapshot: Database.Statement<[string, Buffer, number, number, Buffer | null]>;
     deleteThrough: Database.Statement<[string, number]>;
     rooms: Database.Statement<[], { room: string }>;
   };
-  private compactTx: (room: string, snapshot: Buffer, throughId: number, format: number) => void;
+  private compactTx: (
+    room: string,
+    snapshot: Buffer,
+    throughId: number,
+    format: number,
+    stateVector: Buffer | null
+  ) => void;
   private appendManyTx: (entries: { room: string; data: Uint8Array }[]) => number[];
   private compactions = 0;
   private quarantineTx: (room: string, ids: number[], reason: string) => void;
@@ -70,6 +81,9 @@ export class SqliteStore implements Store {
       if (!columns.some((c) => c.name === 'format')) {
         opened.exec('ALTER TABLE snapshots ADD COLUMN format INTEGER NOT NULL DEFAULT 1');
       }
+      if (!columns.some((c) => c.name === 'state_vector')) {
+        opened.exec('ALTER TABLE snapshots ADD COLUMN state_vector BLOB');
+      }
     } catch (error) {
       // A caller that reports the error and carries on must not keep holding the file.
       opened?.close();
@@ -83,13 +97,14 @@ export class SqliteStore implements Store {
     this.db = opened;
     const db = opened;
     this.statements = {
-      snapshot: db.prepare('SELECT data, format FROM snapshots WHERE room = ?'),
+      snapshot: db.prepare('SELECT data, format, state_vector FROM snapshots WHERE room = ?'),
       updates: db.prepare('SELECT id, data FROM updates WHERE room = ? ORDER BY id'),
       append: db.prepare('INSERT INTO updates (room, data, created_at) VALUES (?, ?, ?)'),
       upsertSnapshot: db.prepare(
-        'INSERT INTO snapshots (room, data, updated_at, format) VALUES (?, ?, ?, ?) ' +
-          'ON CONFLICT (room) DO UPDATE SET data = excluded.data, ' +
-          'updated_at = excluded.updated_at, format = excluded.format'
+        'INSERT INTO snapshots (room, data, updated_at, format, state_vector) ' +
+          'VALUES (?, ?, ?, ?, ?) ON CONFLICT (room) DO UPDATE SET data = excluded.data, ' +
+          'updated_at = excluded.updated_at, format = excluded.format, ' +
+          'state_vector = excluded.state_vector'
       ),
       deleteThrough: db.prepare('DELETE FROM updates WHERE room = ? AND id <= ?'),
       rooms: db.prepare(
@@ -97,8 +112,14 @@ export class SqliteStore implements Store {
       )
     };
     this.compactTx = db.transaction(
-      (room: string, snapshot: Buffer, throughId: number, format: number) => {
-        this.statements.upsertSnapshot.run(room, snapshot, Date.now(), format);
+      (
+        room: string,
+        snapshot: Buffer,
+        throughId: number,
+        format: number,
+        stateVector: Buffer | null
+      ) => {
+        this.statements.upsertSnapshot.run(room, snapshot, Date.now(), format, stateVector);
         this.statements.deleteThrough.run(room, throughId);
       }
     );
@@ -127,6 +148,7 @@ export class SqliteStore implements Store {
     return {
       snapshot: snapshot ? toBytes(snapshot.data) : null,
       ...(snapshot?.format === 2 ? { snapshotFormat: 2 as const } : {}),
+      ...(snapshot?.state_vector ? { snapshotStateVector: toBytes(snapshot.state_vector) } : {}),
       updates: updates.map((row) => ({ id: row.id, data: toBytes(row.data) }))
     };
   }
@@ -140,9 +162,23 @@ export class SqliteStore implements Store {
     return this.appendManyTx(entries);
   }
 
-  compact(room: string, snapshot: Uint8Array, throughId: number, format: SnapshotFormat = 1): void {
-    this.compactTx(room, toBuffer(snapshot), throughId, format);
-    if (++this.compactions % 20 === 0) this.reclaim();
+  compact(
+    room: string,
+    snapshot: Uint8Array,
+    throughId: number,
+    format: SnapshotFormat = 1,
+    stateVector?: Uint8Array
+  ): void {
+    this.compactTx(
+      room,
+      toBuffer(snapshot),
+      throughId,
+      format,
+      stateVector ? toBuffer(stateVector) : null
+    );
+    // A compaction frees the old snapshot's pages and the log's: give them
+    // back every 20 compactions, or at once when they are a quarter of the file.
+    if (++this.compactions % 20 === 0 || this.freeShare() > 0.25) this.reclaim();
   }
 
   /**
@@ -152,6 +188,12 @@ export class SqliteStore implements Store {
   reclaim(maxPages = 2000): void {
     const free = Number(this.db.pragma('freelist_count', { simple: true }));
     if (free > 0) this.db.pragma(`incremental_vacuum(${Math.min(free, maxPages)})`);
+  }
+
+  private freeShare(): number {
+    const free = Number(this.db.pragma('freelist_count', { simple: true }));
+    const pages = Number(this.db.pragma('page_count', { simple: true }));
+    return pages > 0 ? free / pages : 0;
   }
 
   quarantine(room: string, ids: number[], reason: string): void {
@@ -173,7 +215,14 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    try {
+      // The relay flushes every room before closing: leave no free pages behind.
+      this.reclaim(Number.MAX_SAFE_INTEGER);
+    } catch {
+      // Closing matters more than shrinking (a read-only or damaged file).
+    }
+    this.db.close();
   }
 }
 

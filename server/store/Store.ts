@@ -12,6 +12,11 @@ export interface StoredRoom {
   snapshot: Uint8Array | null;
   /** Yjs update encoding of the snapshot; absent means 1 (stores written before V2). */
   snapshotFormat?: SnapshotFormat;
+  /**
+   * The snapshot's state vector, when it was stored with one: the relay can
+   * then serve the snapshot without parsing it first (a cold start).
+   */
+  snapshotStateVector?: Uint8Array;
   updates: { id: number; data: Uint8Array }[];
 }
 
@@ -29,12 +34,16 @@ export interface Store {
    * appends one by one.
    */
   appendMany?(entries: { room: string; data: Uint8Array }[]): number[] | Promise<number[]>;
-  /** Replaces the snapshot and drops log entries with id <= throughId, atomically. */
+  /**
+   * Replaces the snapshot (and its state vector, if given; else none is kept)
+   * and drops log entries with id <= throughId, atomically.
+   */
   compact(
     room: string,
     snapshot: Uint8Array,
     throughId: number,
-    format?: SnapshotFormat
+    format?: SnapshotFormat,
+    stateVector?: Uint8Array
   ): void | Promise<void>;
   /** Moves unreadable log entries aside (kept for inspection, never applied again). */
   quarantine(room: string, ids: number[], reason: string): void | Promise<void>;

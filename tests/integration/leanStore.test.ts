@@ -174,4 +174,27 @@ describe('snapshots and space', () => {
     db.close();
     expect(statSync(path).size).toBeLessThan(full / 4);
   });
+
+  it('leaves no free pages behind when it closes', () => {
+    const dataDir = useDataDir();
+    const path = join(dataDir, 'relay.sqlite');
+    const store = new SqliteStore(path);
+    const big = new Uint8Array(4096).fill(7);
+    // Another room's 4 MB keeps what is freed below a quarter of the file,
+    // and five compactions are fewer than the periodic reclaim's twenty.
+    store.compact('main.doc.large', new Uint8Array(4 * 1024 * 1024).fill(1), 0, 2);
+    for (let round = 0; round < 5; round++) {
+      const ids = store.appendMany(
+        Array.from({ length: 20 }, () => ({ room: 'main.doc.r', data: big }))
+      );
+      store.compact('main.doc.r', new Uint8Array(8192).fill(round), ids.at(-1)!, 2);
+    }
+    store.close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(Number(db.pragma('freelist_count', { simple: true }))).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
 });

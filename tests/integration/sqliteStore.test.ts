@@ -11,11 +11,13 @@ import { runStoreContract } from './storeContract.js';
 import {
   Resources,
   connectProvider,
+  docFromStore,
   startTestRelay,
   tempDataDir,
   whenSynced
 } from '../support/relay.js';
 import { openRawClient } from '../support/rawClient.js';
+import { waitFor } from '../support/poll.js';
 import { randomBytes, seededRandom } from '../support/random.js';
 import { CLOSE } from '../../src/lib/model/protocol.js';
 
@@ -147,6 +149,38 @@ describe('SqliteStore', () => {
     expect(again.logs.some((l) => l.message === 'quarantined unreadable stored updates')).toBe(
       false
     );
+  });
+
+  it('keeps a snapshot’s state vector beside it, and a relay restart serves the room from both', async () => {
+    const dataDir = useDataDir();
+    const first = resources.relay(await startTestRelay({ dataDir, encodeAfterQuietMs: 0 }));
+    const writer = resources.provider(connectProvider(first.wsUrl, ROOM));
+    await whenSynced(writer);
+    writer.doc.getText('body').insert(0, 'with its state vector');
+    await waitFor(
+      async () =>
+        (await docFromStore(first.store, ROOM)).getText('body').toString() ===
+        'with its state vector',
+      { message: 'stored' }
+    );
+    await first.stop(); // flushes: one snapshot, written with its state vector
+
+    const store = new SqliteStore(join(dataDir, 'relay.sqlite'));
+    const stored = store.load(ROOM);
+    expect(stored.snapshotStateVector).toEqual(Y.encodeStateVector(writer.doc));
+    // A compaction without one drops the old one rather than keep a wrong one.
+    store.compact(ROOM, stored.snapshot!, 0, 2);
+    expect(store.load(ROOM).snapshotStateVector).toBeUndefined();
+    store.compact(ROOM, stored.snapshot!, 0, 2, stored.snapshotStateVector);
+    store.close();
+
+    const restarted = resources.relay(await startTestRelay({ dataDir, encodeAfterQuietMs: 0 }));
+    const reader = resources.provider(connectProvider(restarted.wsUrl, ROOM));
+    await whenSynced(reader);
+    await waitFor(() => reader.doc.getText('body').toString() === 'with its state vector', {
+      message: 'served from the snapshot and its state vector'
+    });
+    expect(restarted.relay.stats().encodedRooms).toBe(1);
   });
 
   it('refuses to serve a room whose snapshot is unreadable, and never overwrites it', async () => {
