@@ -135,6 +135,11 @@ export interface InboxStats {
  * something touches `doc`, and goes back to encoded after a quiet period
  * (Relay.hibernateQuietRooms).
  */
+/** The longest a room's quiet period grows to (Room.quietMs). */
+const QUIET_MS_MAX = 60_000;
+/** Encoding quiet rooms yields to the event loop after this much work. */
+const ENCODE_SLICE_MS = 5;
+
 class Room {
   private live: Y.Doc | null = new Y.Doc({ gc: true });
   /** The whole state, V2, while not live. */
@@ -145,6 +150,15 @@ class Room {
   private encodedDeleteSet: ReturnType<typeof Y.createDeleteSetFromStructStore> | null = null;
   /** Last time the document was changed or made live (ms since the epoch). */
   lastTouchedAt = Date.now();
+  /** When it was last encoded (0: never). */
+  private encodedAt = 0;
+  /**
+   * How long this room must be quiet before it is encoded. It starts at the
+   * relay's setting and doubles (up to QUIET_MS_MAX) each time the room is
+   * made live again soon after being encoded, so a room edited every few
+   * seconds stops paying an encode and an instantiation per pause.
+   */
+  quietMs: number;
   /** Awareness needs a document only for a client id: a tiny one of its own. */
   readonly awareness = new awarenessProtocol.Awareness(new Y.Doc());
   readonly connections = new Set<Connection>();
@@ -163,7 +177,11 @@ class Room {
   /** The connection that announced each awareness client id; only it may change that presence. */
   readonly awarenessOwners = new Map<number, Connection>();
 
-  constructor(readonly name: string) {
+  constructor(
+    readonly name: string,
+    quietMs: number
+  ) {
+    this.quietMs = quietMs;
     // The relay's awareness has no state of its own: it only relays clients'.
     this.awareness.setLocalState(null);
   }
@@ -177,7 +195,11 @@ class Room {
     this.encodedState = null;
     this.encodedStateVector = null;
     this.encodedDeleteSet = null;
-    this.lastTouchedAt = Date.now();
+    const now = Date.now();
+    if (this.encodedAt > 0 && now - this.encodedAt < 4 * this.quietMs) {
+      this.quietMs = Math.min(this.quietMs * 2, QUIET_MS_MAX);
+    }
+    this.lastTouchedAt = now;
     return doc;
   }
 
@@ -235,6 +257,7 @@ class Room {
     this.encodedState = state;
     this.encodedStateVector = stateVector;
     this.encodedDeleteSet = deleteSet;
+    this.encodedAt = Date.now();
   }
 
   /** Frees the document and the awareness, in whichever form. */
@@ -325,6 +348,7 @@ export class Relay {
   private readonly limits: RelayLimits;
   private readonly encodeAfterQuietMs: number;
   private readonly quietSweep: ReturnType<typeof setInterval> | null = null;
+  private encodingQuietRooms = false;
   private closing = false;
 
   constructor(options: RelayOptions) {
@@ -531,7 +555,7 @@ export class Relay {
   private getRoom(name: string): Room {
     const existing = this.rooms.get(name);
     if (existing && !existing.destroyed) return existing;
-    const room = new Room(name);
+    const room = new Room(name, this.encodeAfterQuietMs);
     this.rooms.set(name, room);
     room.ready = this.load(room).catch((error: unknown) => {
       // A room that failed to load is dropped, so the next connection tries
@@ -975,10 +999,12 @@ export class Relay {
       // those entries; appends landing meanwhile stay in the log and count on.
       const throughId = room.lastLogId;
       const entries = room.logEntries;
+      // An encoded room (quiet since its last appends) is written as it is.
+      const encoded = room.encoded;
       // V2: about half the bytes of V1 for text-heavy documents.
-      const snapshot = Y.encodeStateAsUpdateV2(room.doc);
+      const snapshot = encoded ? encoded.state : Y.encodeStateAsUpdateV2(room.doc);
       // Stored beside it, so a cold start serves the snapshot without parsing it.
-      const stateVector = Y.encodeStateVector(room.doc);
+      const stateVector = encoded ? encoded.stateVector : Y.encodeStateVector(room.doc);
       await this.store.compact(room.name, snapshot, throughId, 2, stateVector);
       room.logEntries -= entries;
       this.logger.debug('room compacted', { room: room.name, bytes: snapshot.byteLength });
@@ -990,43 +1016,51 @@ export class Relay {
     await room.maintenance;
   }
 
-  /** Rooms that went without a change for `encodeAfterQuietMs` are kept encoded. */
+  /**
+   * Rooms that went without a change for their quiet period are kept
+   * encoded. Memory only: the store already holds every update (in its log),
+   * and the encoded bytes become the snapshot at the next compaction or
+   * unload. The work is sliced so that many rooms going quiet together do
+   * not hold up the messages of busy ones.
+   */
   encodeQuietRooms(now = Date.now()): void {
-    for (const room of this.rooms.values()) {
-      if (room.encoded || room.destroyed || room.inflight.size > 0) continue;
-      if (now - room.lastTouchedAt < this.encodeAfterQuietMs) continue;
-      void this.encodeRoom(room);
-    }
+    if (this.encodingQuietRooms || this.closing) return;
+    const due = [...this.rooms.values()].filter((room) => this.isQuiet(room, now));
+    if (due.length === 0) return;
+    this.encodingQuietRooms = true;
+    const slice = () => {
+      const started = performance.now();
+      while (due.length > 0 && performance.now() - started < ENCODE_SLICE_MS) {
+        const room = due.pop()!;
+        if (this.isQuiet(room, Date.now())) this.encodeRoom(room);
+      }
+      if (due.length > 0 && !this.closing) setImmediate(slice);
+      else this.encodingQuietRooms = false;
+    };
+    slice();
   }
 
-  /**
-   * Turns a live room into its encoded form: the log is compacted into the
-   * same bytes first, so store and memory agree. Skipped if anything touched
-   * the room meanwhile; serialised with compaction and unloading.
-   */
-  private async encodeRoom(room: Room): Promise<void> {
-    const run = async () => {
-      const touched = room.lastTouchedAt;
-      if (room.encoded || room.destroyed || room.inflight.size > 0) return;
+  private isQuiet(room: Room, now: number): boolean {
+    return (
+      !room.encoded &&
+      !room.destroyed &&
+      room.inflight.size === 0 &&
+      !room.compactionQueued &&
+      now - room.lastTouchedAt >= room.quietMs
+    );
+  }
+
+  private encodeRoom(room: Room): void {
+    try {
       const state = Y.encodeStateAsUpdateV2(room.doc);
-      const stateVector = Y.encodeStateVector(room.doc);
-      if (room.logEntries > 0) {
-        const throughId = room.lastLogId;
-        const entries = room.logEntries;
-        await this.store.compact(room.name, state, throughId, 2, stateVector);
-        room.logEntries -= entries;
-      }
-      if (room.destroyed || room.inflight.size > 0 || room.lastTouchedAt !== touched) return;
-      room.encode(state, stateVector);
+      room.encode(state, Y.encodeStateVector(room.doc));
       this.logger.debug('room encoded', { room: room.name, bytes: state.byteLength });
-    };
-    room.maintenance = room.maintenance.then(run, run).catch((error: unknown) => {
+    } catch (error) {
       this.logger.error('encoding a quiet room failed', {
         room: room.name,
         error: String(error)
       });
-    });
-    await room.maintenance;
+    }
   }
 
   private disconnect(connection: Connection, scheduleUnload = true): void {
