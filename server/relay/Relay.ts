@@ -163,6 +163,8 @@ class Room {
   readonly awareness = new awarenessProtocol.Awareness(new Y.Doc());
   readonly connections = new Set<Connection>();
   ready: Promise<void> = Promise.resolve();
+  /** `ready` has resolved: messages can be handled without waiting for it. */
+  loaded = false;
   /** Log ids appended since the last snapshot; the highest one bounds compaction. */
   logEntries = 0;
   lastLogId = 0;
@@ -292,6 +294,8 @@ class Connection {
   dropped = false;
   /** Messages received and not yet handled (the inbox). */
   queued = 0;
+  /** Links of `chain` not yet settled: while any is, messages wait their turn. */
+  pending = 0;
   /** Reading from the transport is paused until the inbox drains. */
   paused = false;
   /** The client stopped reading: nothing more is sent while it is being closed. */
@@ -452,17 +456,24 @@ export class Relay {
       receive: (data) => {
         if (!connection.open || connection.refused) return;
         if (!this.admitMessage(connection, data)) return;
+        // Nothing of this connection is waiting and its room has loaded: the
+        // message is handled at once, without a promise chain per message.
+        if (connection.pending === 0 && room.loaded && !room.destroyed) {
+          let waiting: void | Promise<void> = undefined;
+          try {
+            waiting = this.dispatch(connection, data);
+          } catch (error) {
+            this.fail(connection, error);
+          }
+          if (!waiting) return this.dequeued(connection);
+          const rest = waiting
+            .catch((error) => this.fail(connection, error))
+            .finally(() => this.dequeued(connection));
+          return this.enqueue(connection, rest);
+        }
         const next = connection.chain
           .then(() => {
             if (connection.refused) return;
-            // Refused in turn, so the binary frames sent before it are still handled.
-            if (typeof data === 'string') {
-              return this.refuse(
-                connection,
-                CLOSE.unsupportedData,
-                'text frames are not supported: send binary y-websocket messages'
-              );
-            }
             return this.handleMessage(connection, data);
           })
           .catch((error) => this.fail(connection, error))
@@ -534,8 +545,12 @@ export class Relay {
   private enqueue(connection: Connection, chain: Promise<void>): void {
     const inflight = connection.room.inflight;
     connection.chain = chain;
+    connection.pending++;
     inflight.add(chain);
-    void chain.finally(() => inflight.delete(chain));
+    void chain.finally(() => {
+      inflight.delete(chain);
+      connection.pending--;
+    });
   }
 
   /** Flushes every room to the store and closes every connection. */
@@ -557,12 +572,17 @@ export class Relay {
     if (existing && !existing.destroyed) return existing;
     const room = new Room(name, this.encodeAfterQuietMs);
     this.rooms.set(name, room);
-    room.ready = this.load(room).catch((error: unknown) => {
-      // A room that failed to load is dropped, so the next connection tries
-      // again instead of meeting the same rejected promise forever.
-      this.discard(room, 'the relay could not load this document');
-      throw error;
-    });
+    room.ready = this.load(room).then(
+      () => {
+        room.loaded = true;
+      },
+      (error: unknown) => {
+        // A room that failed to load is dropped, so the next connection tries
+        // again instead of meeting the same rejected promise forever.
+        this.discard(room, 'the relay could not load this document');
+        throw error;
+      }
+    );
     room.awareness.on('update', this.onAwarenessUpdate(room));
     return room;
   }
@@ -648,10 +668,27 @@ export class Relay {
     if (room.logEntries >= this.compactAfterUpdates) await this.compact(room);
   }
 
-  private async handleMessage(connection: Connection, data: Uint8Array): Promise<void> {
-    const room = connection.room;
-    await room.ready;
+  /** A message that waited its turn: after the room has loaded. */
+  private async handleMessage(connection: Connection, data: Uint8Array | string): Promise<void> {
+    await connection.room.ready;
     if (connection.refused) return;
+    return this.dispatch(connection, data);
+  }
+
+  /**
+   * Decodes one message and handles it; returns a promise only for what must
+   * wait (a confirm waits for the connection's appends).
+   */
+  private dispatch(connection: Connection, data: Uint8Array | string): void | Promise<void> {
+    const room = connection.room;
+    // Refused in turn, so the binary frames sent before it are still handled.
+    if (typeof data === 'string') {
+      return this.refuse(
+        connection,
+        CLOSE.unsupportedData,
+        'text frames are not supported: send binary y-websocket messages'
+      );
+    }
     let messageType: number;
     const decoder = decoding.createDecoder(data);
     try {
@@ -680,16 +717,16 @@ export class Relay {
         } catch {
           return this.refuse(connection, CLOSE.invalidPayload, 'malformed confirm message');
         }
-        // Everything this connection sent earlier has been handled (the chain
-        // is ordered); its appends may still be in the current group commit.
-        await connection.writes;
-        // A failed append discards the room and refuses its connections.
-        if (connection.refused || !connection.open) return;
-        const encoder = encoding.createEncoder();
-        encoding.writeVarUint(encoder, MESSAGE.confirm);
-        encoding.writeVarUint(encoder, seq);
-        connection.send(encoding.toUint8Array(encoder));
-        return;
+        // Everything this connection sent earlier has been handled (messages
+        // are handled in order); its appends may still be in the group commit.
+        return connection.writes.then(() => {
+          // A failed append discards the room and refuses its connections.
+          if (connection.refused || !connection.open) return;
+          const encoder = encoding.createEncoder();
+          encoding.writeVarUint(encoder, MESSAGE.confirm);
+          encoding.writeVarUint(encoder, seq);
+          connection.send(encoding.toUint8Array(encoder));
+        });
       }
       default:
         return this.refuse(connection, CLOSE.invalidPayload, `unknown message type ${messageType}`);
@@ -736,7 +773,7 @@ export class Relay {
     }
   }
 
-  private async handleSync(connection: Connection, decoder: decoding.Decoder): Promise<void> {
+  private handleSync(connection: Connection, decoder: decoding.Decoder): void {
     const room = connection.room;
     let syncType: number;
     let payload: Uint8Array;
@@ -766,7 +803,7 @@ export class Relay {
     ) {
       return this.refuse(connection, CLOSE.invalidPayload, `unknown sync message type ${syncType}`);
     }
-    this.applyIncomingUpdate(connection, payload);
+    return this.applyIncomingUpdate(connection, payload);
   }
 
   /**
