@@ -26,7 +26,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     dataDir: resolve(env.DATA_DIR?.trim() || './data'),
     maxMessageBytes: intFrom(env, 'MAX_MESSAGE_BYTES', DEFAULT_MAX_MESSAGE_BYTES, 1024, 2 ** 30),
     idleUnloadMs: intFrom(env, 'IDLE_UNLOAD_MS', 30_000, 0, 24 * 3600 * 1000),
-    encodeAfterQuietMs: intFrom(env, 'ENCODE_AFTER_QUIET_MS', 2000, 0, 24 * 3600 * 1000),
+    encodeAfterQuietMs: intFrom(env, 'ENCODE_AFTER_QUIET_MS', 10_000, 0, 24 * 3600 * 1000),
     allowedOrigins: originsFrom(env, 'ALLOWED_ORIGINS'),
     publicUrl: urlFrom(env, 'PUBLIC_URL'),
     limits: limitsFromEnv(env)

@@ -97,10 +97,12 @@ export interface RelayOptions {
   limits?: Partial<RelayLimits>;
   /**
    * How long a loaded room must go without a change before its document is
-   * kept encoded (0: never). Two seconds: a pause in typing longer than that
-   * costs one encode on the way in and one instantiation on the way out (a
-   * few ms for a 2,000-word document), while an idle room costs about a
-   * tenth of the memory (docs/limits.md).
+   * kept encoded (0: never). Ten seconds: each pause longer than that costs
+   * one encode and, at the next edit, one instantiation (a few ms for a
+   * 2,000-word document); with 2 s, rooms edited about once a second paid
+   * that often enough to cost 0.2x the reference's CPU per update in bench
+   * part E (500 rooms x 2), while memory only matters for rooms idle much
+   * longer: an idle room costs about a tenth (docs/limits.md).
    */
   encodeAfterQuietMs?: number;
 }
@@ -363,7 +365,7 @@ export class Relay {
     this.idleUnloadMs = options.idleUnloadMs ?? 30_000;
     this.compactAfterUpdates = options.compactAfterUpdates ?? 500;
     this.limits = resolveLimits(options.limits);
-    this.encodeAfterQuietMs = options.encodeAfterQuietMs ?? 2000;
+    this.encodeAfterQuietMs = options.encodeAfterQuietMs ?? 10_000;
     if (this.encodeAfterQuietMs > 0) {
       // One sweep for all rooms rather than a timer reset on every update.
       this.quietSweep = setInterval(
