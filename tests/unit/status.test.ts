@@ -6,8 +6,6 @@ import {
   BACK_ONLINE,
   INITIAL_SYNC_STATE,
   SyncAnnouncer,
-  SYNCED_HOLD_MS,
-  steadySyncView,
   plural,
   type SyncState
 } from '../../src/lib/model/status.js';
@@ -196,30 +194,6 @@ describe('describeSyncState', () => {
       expect(describeSyncState(state({ synced: false, pendingEdits: 1 })).label).toBe(
         'Connecting · 1 unsynced change'
       );
-    });
-  });
-
-  describe('held steady while typing online', () => {
-    it('keeps saying "Syncing" for a moment after the last change is confirmed', () => {
-      const synced = state();
-      expect(steadySyncView(synced, 10_000, 10_000 + SYNCED_HOLD_MS - 1)).toMatchObject({
-        tone: 'busy',
-        label: 'Syncing…'
-      });
-      expect(steadySyncView(synced, 10_000, 10_000 + SYNCED_HOLD_MS).label).toBe('Synced');
-      expect(steadySyncView(synced, null, 10_000).label).toBe('Synced');
-    });
-
-    it('never holds back what is pending, offline or refused', () => {
-      expect(steadySyncView(state({ pendingEdits: 2 }), 10_000, 10_000).label).toBe(
-        'Syncing 2 changes…'
-      );
-      expect(steadySyncView(state({ connection: 'disconnected' }), 10_000, 10_100).label).toBe(
-        'Offline'
-      );
-      expect(
-        steadySyncView(state({ refused: { code: 1009, reason: '' } }), 10_000, 10_100).label
-      ).toBe('Not syncing');
     });
   });
 

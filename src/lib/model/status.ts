@@ -157,35 +157,6 @@ export function describeSyncState(state: SyncState): StatusView {
   };
 }
 
-/**
- * How long the pill keeps saying "Syncing" after the last unconfirmed change
- * was confirmed. While someone types online, each burst is confirmed within a
- * few hundred milliseconds: without a hold the pill flips between "Syncing"
- * and "Synced" several times a second, which reads as noise (and repainting
- * it delayed keystrokes reaching the screen in bench part F).
- */
-export const SYNCED_HOLD_MS = 1000;
-
-/**
- * The pill's view, held steady: "Synced" is shown only once nothing has been
- * unconfirmed for SYNCED_HOLD_MS (`lastPendingAt`: when an unconfirmed change
- * was last seen). Never the other way round: pending changes show at once.
- */
-export function steadySyncView(
-  state: SyncState,
-  lastPendingAt: number | null,
-  now: number
-): StatusView {
-  const view = describeSyncState(state);
-  if (view.tone !== 'ok' || syncSituation(state) !== 'online') return view;
-  if (lastPendingAt === null || now - lastPendingAt >= SYNCED_HOLD_MS) return view;
-  return {
-    tone: 'busy',
-    label: 'Syncing…',
-    detail: 'Your latest changes were just confirmed by the relay.'
-  };
-}
-
 /** Said when the relay is reachable again after an offline period. */
 export const BACK_ONLINE = 'Back online. Edits sync to the relay again.';
 
