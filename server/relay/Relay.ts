@@ -177,15 +177,22 @@ class Room {
   maintenance: Promise<void> = Promise.resolve();
   /** A compaction is waiting in `maintenance` and has not started yet. */
   compactionQueued = false;
+  /**
+   * Settles once every append made in this room so far has settled, in the
+   * order they were made (a store may finish batches out of order). A confirm
+   * waits for it: what a client sent may be stored by another connection's
+   * append (a second tab, a reconnected socket resending the same edit).
+   */
+  writes: Promise<void> = Promise.resolve();
   destroyed = false;
   /** The connection that announced each awareness client id; only it may change that presence. */
   readonly awarenessOwners = new Map<number, Connection>();
 
   constructor(
     readonly name: string,
-    quietMs: number
+    private readonly baseQuietMs: number
   ) {
-    this.quietMs = quietMs;
+    this.quietMs = baseQuietMs;
     // The relay's awareness has no state of its own: it only relays clients'.
     this.awareness.setLocalState(null);
   }
@@ -193,6 +200,9 @@ class Room {
   /** The live document, instantiated from the encoded state if needed. */
   get doc(): Y.Doc {
     if (this.live) return this.live;
+    // A discarded room's memory may disagree with the store: nothing may
+    // read it, and above all no empty document may stand in for it.
+    if (this.destroyed) throw new Error(`room ${this.name} was discarded`);
     const doc = new Y.Doc({ gc: true });
     if (this.encodedState) Y.applyUpdateV2(doc, this.encodedState);
     this.live = doc;
@@ -202,6 +212,9 @@ class Room {
     const now = Date.now();
     if (this.encodedAt > 0 && now - this.encodedAt < 4 * this.quietMs) {
       this.quietMs = Math.min(this.quietMs * 2, QUIET_MS_MAX);
+    } else if (this.encodedAt > 0) {
+      // Stayed encoded a good while: back to the relay's setting.
+      this.quietMs = this.baseQuietMs;
     }
     this.lastTouchedAt = now;
     return doc;
@@ -302,11 +315,6 @@ class Connection {
   paused = false;
   /** The client stopped reading: nothing more is sent while it is being closed. */
   slow = false;
-  /**
-   * Settles once every update this connection sent so far is stored and
-   * forwarded (or its room discarded): a confirm waits for it.
-   */
-  writes: Promise<void> = Promise.resolve();
   readonly messageRate: TokenBucket;
   readonly byteRate: TokenBucket;
 
@@ -721,7 +729,7 @@ export class Relay {
         }
         // Everything this connection sent earlier has been handled (messages
         // are handled in order); its appends may still be in the group commit.
-        return connection.writes.then(() => {
+        return room.writes.then(() => {
           // A failed append discards the room and refuses its connections.
           if (connection.refused || !connection.open) return;
           const encoder = encoding.createEncoder();
@@ -885,7 +893,7 @@ export class Relay {
     // A failed append is logged and discards the room (its connections are
     // refused, so a waiting confirm sees that and stays unanswered).
     const written = this.storeAndForward(room, change, connection).catch(() => {});
-    connection.writes = written;
+    room.writes = room.writes.then(() => written);
     room.inflight.add(written);
     void written.finally(() => room.inflight.delete(written));
   }
@@ -972,7 +980,9 @@ export class Relay {
       if (updates.length === 0) return;
       room.lastTouchedAt = Date.now();
       const change = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
-      await this.storeAndForward(room, change, null);
+      const written = this.storeAndForward(room, change, null);
+      room.writes = room.writes.then(() => written.catch(() => {}));
+      await written;
     })();
     room.inflight.add(pin);
     try {
@@ -1033,7 +1043,8 @@ export class Relay {
   private async compact(room: Room): Promise<void> {
     const run = async () => {
       room.compactionQueued = false;
-      if (room.logEntries === 0) return;
+      // A discarded room is never written back: the store keeps what it had.
+      if (room.logEntries === 0 || room.destroyed) return;
       // Everything appended so far is in the document: the snapshot covers
       // those entries; appends landing meanwhile stay in the log and count on.
       const throughId = room.lastLogId;
@@ -1105,6 +1116,14 @@ export class Relay {
   private disconnect(connection: Connection, scheduleUnload = true): void {
     if (!connection.open) return;
     connection.open = false;
+    if (connection.paused) {
+      // A socket paused for a full inbox cannot read the client's half of
+      // the close handshake: its close (and a relay's shutdown waiting for
+      // it) would take the websocket's 30 s timeout. What it reads now is
+      // ignored; what it had queued is still handled and stored.
+      connection.paused = false;
+      connection.transport.resume?.();
+    }
     const room = connection.room;
     room.connections.delete(connection);
     if (connection.awarenessIds.size > 0) {

@@ -40,8 +40,8 @@ function flakyStore(inner: SqliteStore, method: 'append' | 'load', failures: num
       if (method === 'append') maybeFail();
       return inner.append(room, update);
     },
-    compact: (room, snapshot, throughId, format) =>
-      inner.compact(room, snapshot, throughId, format),
+    compact: (room, snapshot, throughId, format, stateVector) =>
+      inner.compact(room, snapshot, throughId, format, stateVector),
     quarantine: (room, ids, reason) => inner.quarantine(room, ids, reason),
     rooms: () => inner.rooms(),
     close: () => inner.close()

@@ -32,8 +32,8 @@ export function delegatingStore(inner: Store): Store {
   return {
     load: (room) => inner.load(room),
     append: (room, update) => inner.append(room, update),
-    compact: (room, snapshot, throughId, format) =>
-      inner.compact(room, snapshot, throughId, format),
+    compact: (room, snapshot, throughId, format, stateVector) =>
+      inner.compact(room, snapshot, throughId, format, stateVector),
     quarantine: (room, ids, reason) => inner.quarantine(room, ids, reason),
     rooms: () => inner.rooms(),
     close: () => inner.close()
