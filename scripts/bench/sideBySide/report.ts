@@ -493,7 +493,7 @@ export function targetRows(reports: ScenarioReport[]): string[][] {
       show('yws'),
       show('hocuspocus'),
       r('hocuspocus'),
-      '_to fill_'
+      'see Verdicts'
     ];
   });
   const fanouts = ['fanout1', 'fanout100', 'fanout500']
@@ -517,7 +517,7 @@ export function targetRows(reports: ScenarioReport[]): string[][] {
     deliveredCell('yws'),
     deliveredCell('hocuspocus'),
     '',
-    '_to fill_'
+    'see Verdicts'
   ]);
   return rows;
 }
