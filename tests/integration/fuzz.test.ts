@@ -36,6 +36,7 @@ import {
 } from '../support/rawClient.js';
 import { randomBytes, seededRandom } from '../support/random.js';
 import { waitFor } from '../support/poll.js';
+import { seedCorpus } from '../support/fuzzCorpus.js';
 
 const resources = new Resources();
 afterEach(() => resources.disposeAll());
@@ -76,46 +77,6 @@ class Closes {
 
 type Random = () => number;
 type Frame = Uint8Array | string;
-
-/** A document with every kind of content, built in steps by two clients; each step's update. */
-function seedCorpus(): { updates: Uint8Array[]; doc: Y.Doc } {
-  const doc = new Y.Doc();
-  doc.clientID = 1001;
-  const updates: Uint8Array[] = [];
-  doc.on('update', (update: Uint8Array) => updates.push(update));
-  const body = doc.getText('body');
-  body.insert(0, 'Driftwrite fuzz seed. ');
-  body.insert(body.length, 'bold part', { bold: true });
-  body.insert(5, 'é✓ unicode ');
-  body.delete(2, 3);
-  const meta = doc.getMap('meta');
-  meta.set('title', 'Fuzz');
-  meta.set('count', 42);
-  meta.set('tags', ['a', 'b']);
-  const nested = new Y.Map<unknown>();
-  meta.set('nested', nested);
-  nested.set('deep', { x: 1 });
-  const list = doc.getArray<unknown>('list');
-  list.insert(0, [1, 'two', { three: 3 }, null, true]);
-  list.delete(1, 1);
-  const xml = doc.getXmlFragment('prosemirror');
-  const paragraph = new Y.XmlElement('paragraph');
-  paragraph.setAttribute('align', 'left');
-  xml.insert(0, [paragraph]);
-  paragraph.insert(0, [new Y.XmlText('hello xml')]);
-
-  const other = new Y.Doc();
-  other.clientID = 2002;
-  Y.applyUpdate(other, Y.encodeStateAsUpdate(doc));
-  other.on('update', (update: Uint8Array) => updates.push(update));
-  other.getText('body').insert(0, 'Other client. ');
-  other.getText('body').delete(10, 4);
-  other.getMap('meta').delete('count');
-  other.getArray('list').push(['pushed']);
-  Y.applyUpdate(doc, Y.encodeStateAsUpdate(other));
-  other.destroy();
-  return { updates, doc };
-}
 
 function syncFrame(type: number, payload: Uint8Array): Uint8Array {
   return encodeMessage((e) => {
