@@ -15,7 +15,7 @@ import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
-import { Relay, type Transport } from '../../server/relay/Relay.js';
+import { Relay } from '../../server/relay/Relay.js';
 import type { Logger } from '../../server/relay/logger.js';
 import { SqliteStore } from '../../server/store/SqliteStore.js';
 import { CLOSE, MESSAGE } from '../../src/lib/model/protocol.js';
@@ -37,6 +37,7 @@ import {
 import { randomBytes, seededRandom } from '../support/random.js';
 import { waitFor } from '../support/poll.js';
 import { seedCorpus } from '../support/fuzzCorpus.js';
+import { fakeConnect, type FakeConnection } from '../support/fakeTransport.js';
 
 const resources = new Resources();
 afterEach(() => resources.disposeAll());
@@ -289,26 +290,6 @@ function encodedState(updates: Uint8Array[]): Uint8Array {
   const state = Y.encodeStateAsUpdate(doc);
   doc.destroy();
   return state;
-}
-
-interface FakeConnection {
-  receive(frame: Frame): void;
-  sent: Uint8Array[];
-  closed: { code: number; reason: string } | null;
-}
-
-/** A transport that records: what the relay sends and how it closed. */
-function fakeConnect(relay: Relay, room: string, remoteAddress: string): FakeConnection {
-  const fake: FakeConnection = { receive: () => {}, sent: [], closed: null };
-  const transport: Transport = {
-    send: (data) => fake.sent.push(data),
-    close: (code, reason) => {
-      fake.closed ??= { code, reason };
-    }
-  };
-  const connection = relay.connect(transport, { room, remoteAddress });
-  fake.receive = (frame) => connection.receive(frame);
-  return fake;
 }
 
 /** Lets every promise chain of the relay run (the SQLite store answers synchronously). */

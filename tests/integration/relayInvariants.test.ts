@@ -32,8 +32,9 @@ import { Gate } from '../support/gatedStore.js';
 import { waitFor } from '../support/poll.js';
 import { SqliteStore } from '../../server/store/SqliteStore.js';
 import type { Store } from '../../server/store/Store.js';
-import { Relay, type Transport } from '../../server/relay/Relay.js';
-import type { Logger } from '../../server/relay/logger.js';
+import { Relay } from '../../server/relay/Relay.js';
+import { silentLogger } from '../../server/relay/logger.js';
+import { fakeConnect } from '../support/fakeTransport.js';
 import { seedCorpus } from '../support/fuzzCorpus.js';
 
 const resources = new Resources();
@@ -133,18 +134,30 @@ async function relayOn(
   return { relay, sqlite, store: wrapped };
 }
 
+/** A relay on a store whose appends the test holds and fails (controlledStore). */
+async function controlledRelay(options: Parameters<typeof startTestRelay>[0] = {}) {
+  let controlled!: ControlledStore;
+  const started = await relayOn((s) => (controlled = controlledStore(s)), options);
+  return { ...started, controlled };
+}
+
+/** A client whose first edit (`content`) is stored and confirmed; later edits go on `w`. */
+async function firstEditConfirmed(relay: TestRelay, content: string) {
+  const client = await openReadyRawClient(relay.wsUrl, ROOM);
+  const w = writer();
+  w.doc.getText('body').insert(0, content);
+  client.send(updateMessage(w.updates[0]));
+  client.send(confirmMessage(1));
+  await client.waitForMessage((m) => confirmSeq(m) === 1, 'the first edit confirmed');
+  return { client, w };
+}
+
 describe('relay invariants: failures while a room is flushed', () => {
   it('a failed append while the relay closes never replaces the stored document with an empty one', async () => {
-    let controlled!: ControlledStore;
-    const { relay, sqlite } = await relayOn((s) => (controlled = controlledStore(s)), {
+    const { relay, sqlite, controlled } = await controlledRelay({
       encodeAfterQuietMs: 0
     });
-    const client = await openReadyRawClient(relay.wsUrl, ROOM);
-    const w = writer();
-    w.doc.getText('body').insert(0, 'stored and confirmed');
-    client.send(updateMessage(w.updates[0]));
-    client.send(confirmMessage(1));
-    await client.waitForMessage((m) => confirmSeq(m) === 1, 'the first edit confirmed');
+    const { client, w } = await firstEditConfirmed(relay, 'stored and confirmed');
     expect(text(await docFromStore(sqlite, ROOM))).toBe('stored and confirmed');
 
     // The next append is held in the store and will fail (disk full, say).
@@ -166,8 +179,7 @@ describe('relay invariants: failures while a room is flushed', () => {
 
 describe('relay invariants: confirms', () => {
   it('a confirm covering an update another connection is still storing waits for that append', async () => {
-    let controlled!: ControlledStore;
-    const { relay, sqlite } = await relayOn((s) => (controlled = controlledStore(s)), {
+    const { relay, sqlite, controlled } = await controlledRelay({
       encodeAfterQuietMs: 0
     });
     const first = await openReadyRawClient(relay.wsUrl, ROOM);
@@ -194,8 +206,7 @@ describe('relay invariants: confirms', () => {
   });
 
   it('a confirm waits for every earlier append of the connection, even when batches finish out of order', async () => {
-    let controlled!: ControlledStore;
-    const { relay, sqlite } = await relayOn((s) => (controlled = controlledStore(s)), {
+    const { relay, sqlite, controlled } = await controlledRelay({
       encodeAfterQuietMs: 0
     });
     const client = await openReadyRawClient(relay.wsUrl, ROOM);
@@ -231,17 +242,11 @@ function isEncoded(relay: TestRelay, room: string): boolean {
 
 describe('relay invariants: unload with appends in flight', () => {
   it('a failed append during an idle unload never replaces the stored document with an empty one', async () => {
-    let controlled!: ControlledStore;
-    const { relay, sqlite } = await relayOn((s) => (controlled = controlledStore(s)), {
+    const { relay, sqlite, controlled } = await controlledRelay({
       encodeAfterQuietMs: 0,
       idleUnloadMs: 1
     });
-    const client = await openReadyRawClient(relay.wsUrl, ROOM);
-    const w = writer();
-    w.doc.getText('body').insert(0, 'stored and confirmed');
-    client.send(updateMessage(w.updates[0]));
-    client.send(confirmMessage(1));
-    await client.waitForMessage((m) => confirmSeq(m) === 1, 'the first edit confirmed');
+    const { client, w } = await firstEditConfirmed(relay, 'stored and confirmed');
 
     const gate = controlled.holdAppends({ fail: true });
     w.doc.getText('body').insert(0, '» ');
@@ -490,27 +495,6 @@ const HALF_VALID = Buffer.from(
     '6402d20f010a04e907012d01',
   'hex'
 );
-
-const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-interface Fake {
-  receive(frame: Uint8Array): void;
-  sent: Uint8Array[];
-  closed: { code: number; reason: string } | null;
-}
-
-function fakeConnect(relay: Relay, room: string, remoteAddress: string): Fake {
-  const fake: Fake = { receive: () => {}, sent: [], closed: null };
-  const transport: Transport = {
-    send: (data) => fake.sent.push(data),
-    close: (code, reason) => {
-      fake.closed ??= { code, reason };
-    }
-  };
-  const connection = relay.connect(transport, { room, remoteAddress });
-  fake.receive = (frame) => connection.receive(frame);
-  return fake;
-}
 
 describe('relay invariants: bad input while the relay closes', () => {
   it('an update Yjs applies halfway, handled during the flush on close, does not wipe the stored document', async () => {
