@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import {
   addReply,
   buildQueue,
+  createDocumentThread,
   CommentError,
   createThread,
   deleteComment,
@@ -16,6 +17,7 @@ import {
   readThread,
   readThreads,
   setResolved,
+  settleOpenThreads,
   summarizeThreads,
   threadStatus,
   toggleReaction,
@@ -360,6 +362,44 @@ describe('writing the outcome', () => {
     ).toThrow(CommentError);
     expect(state(doc)).toEqual(before);
     expect(thread(doc).resolution).toBeNull();
+  });
+});
+
+describe('settling reviews when a decision is recorded', () => {
+  function review(doc: Y.Doc, id: string, author: string, now: number) {
+    createDocumentThread(doc, {
+      threadId: id,
+      commentId: `${id}-c`,
+      purpose: 'review',
+      title: 'Review: Relay regions',
+      author,
+      text: 'Please review.',
+      ask: ask(['mia'], now + DAY),
+      now
+    });
+  }
+
+  it('resolves every open review, including one opened elsewhere while apart', () => {
+    const ana = newDoc();
+    const ravi = new Y.Doc();
+    ravi.clientID = 2;
+    review(ana, 'review-ana', 'ana', T0);
+    review(ravi, 'review-ravi', 'ravi', T0 + MINUTE);
+    start(ana, { threadId: 'passage', ask: ask(['bo'], T0 + DAY) });
+    Y.applyUpdate(ana, Y.encodeStateAsUpdate(ravi));
+    expect(settleOpenThreads(ana, 'review', 'ana', T0 + HOUR)).toBe(2);
+    for (const id of ['review-ana', 'review-ravi'])
+      expect(thread(ana, id).resolution).toEqual({ resolved: true, at: T0 + HOUR, by: 'ana' });
+    // Threads of another purpose are left open.
+    expect(thread(ana, 'passage').resolution ?? null).toBeNull();
+  });
+
+  it('leaves an already settled review as it was settled', () => {
+    const doc = newDoc();
+    review(doc, 'old', 'ana', T0);
+    setResolved(doc, 'old', true, 'bo', T0 + MINUTE);
+    expect(settleOpenThreads(doc, 'review', 'ana', T0 + HOUR)).toBe(0);
+    expect(thread(doc, 'old').resolution).toEqual({ resolved: true, at: T0 + MINUTE, by: 'bo' });
   });
 });
 

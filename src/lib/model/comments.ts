@@ -485,6 +485,24 @@ export function setResolved(
   doc.transact(() => map.set('resolution', { resolved, at: now, by: person }));
 }
 
+/**
+ * Resolves every open document thread of a purpose (the reviews a decision
+ * settles), read from the room itself: two people may each have opened one
+ * while apart. Returns how many it resolved.
+ */
+export function settleOpenThreads(
+  doc: Y.Doc,
+  purpose: Exclude<ThreadPurpose, 'passage'>,
+  person: string,
+  now: number
+): number {
+  const open = readThreads(doc).filter((t) => t.purpose === purpose && !isResolved(t));
+  doc.transact(() => {
+    for (const thread of open) setResolved(doc, thread.id, true, person, now);
+  });
+  return open.length;
+}
+
 // ---------------------------------------------------------------- rules
 
 export function isResolved(thread: Thread): boolean {

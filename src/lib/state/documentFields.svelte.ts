@@ -27,7 +27,7 @@ import {
   type RetroPart
 } from '../model/fields.js';
 import type { Status } from '../model/lifecycle.js';
-import { createDocumentThread, openThreadOf, setResolved } from '../model/comments.js';
+import { createDocumentThread, openThreadOf, settleOpenThreads } from '../model/comments.js';
 import { defaultWorkingTime, type WorkingTime } from '../model/people.js';
 import { withinWorkingTime } from '../model/replyBy.js';
 import { getBody, type DocumentKind } from '../model/schema.js';
@@ -244,8 +244,9 @@ export class DocumentFields {
       outcome,
       adrNumber: this.adrNumber ?? undefined
     });
-    const review = openThreadOf(this.threads.threads, 'review');
-    if (review) setResolved(this.threads.doc, review.id, true, me.userId, now);
+    // From the comments room itself: the rendered list may not yet have
+    // caught up with a room just loaded.
+    settleOpenThreads(this.threads.doc, 'review', me.userId, now);
     const informed = (Array.isArray(this.values.informed) ? this.values.informed : []).filter(
       (id): id is string => typeof id === 'string' && id !== me.userId
     );

@@ -157,14 +157,21 @@ export class ThreadLibrary {
     const onReadOnly = () => this.readOnly.add(documentId);
     session.on('read-only', onReadOnly);
     const read = () => this.scheduleRead(documentId);
+    // Your own change (a comment, a review opened with its ask) shows in the
+    // same render as whatever else that action changed; changes arriving from
+    // the device store or the relay are read in batches.
+    const observe = (_events: unknown, transaction: Y.Transaction) => {
+      if (transaction.local && !this.destroyed) this.readNow(documentId);
+      else read();
+    };
     const threadsMap = getThreadsMap(doc);
-    threadsMap.observeDeep(read);
+    threadsMap.observeDeep(observe);
     void session.whenLoaded.then(read);
     const room: Room = {
       doc,
       session,
       stop: () => {
-        threadsMap.unobserveDeep(read);
+        threadsMap.unobserveDeep(observe);
         session.off('read-only', onReadOnly);
         untrack();
         session.destroy();
@@ -187,6 +194,13 @@ export class ThreadLibrary {
     if (this.destroyed) return;
     this.dirty.add(documentId);
     this.flushTimer ??= setTimeout(() => this.flushReads(), READ_BATCH_MS);
+  }
+
+  private readNow(documentId: string): void {
+    const room = this.rooms.get(documentId);
+    if (!room) return;
+    this.dirty.delete(documentId);
+    this.threads.set(documentId, readThreads(room.doc));
   }
 
   private flushReads(): void {
