@@ -54,7 +54,9 @@ export async function verify<T>(
   try {
     const { payload } = await jwtVerify(token, secret, { algorithms: [ALG] });
     const parsed = schema.safeParse(payload);
-    return parsed.success ? { ok: true, claims: parsed.data } : { ok: false, reason: 'invalid' };
+    if (!parsed.success) return { ok: false, reason: 'invalid' };
+    const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : null;
+    return { ok: true, claims: parsed.data, expiresAt };
   } catch (error) {
     if (error instanceof errors.JWTExpired) return { ok: false, reason: 'expired' };
     return { ok: false, reason: 'invalid' };

@@ -107,6 +107,10 @@ describe('admission at the upgrade', () => {
       (await upgradeStatus(relay, DOC, ana.credential, { origin: `http://${host}` })).status
     ).toBe(101);
 
+    // Both were admitted before (their signatures are remembered): what the
+    // store says about them now still decides.
+    expect((await upgradeStatus(relay, DOC, ben.credential)).status).toBe(101);
+    expect((await upgradeStatus(relay, DOC, cy.credential)).status).toBe(101);
     const record = relay.access!.store.listCredentials().find((c) => c.personId === ben.personId)!;
     relay.access!.store.revokeCredential(record.id, Date.now());
     const revoked = await upgradeStatus(relay, DOC, ben.credential);
