@@ -41,14 +41,19 @@ export class GroupCommit {
     this.stats.batches++;
     this.stats.updates += batch.length;
     this.stats.largest = Math.max(this.stats.largest, batch.length);
-    try {
-      let ids: number[];
-      if (this.store.appendMany) {
-        ids = await this.store.appendMany(batch.map(({ room, data }) => ({ room, data })));
-      } else {
-        ids = [];
-        for (const { room, data } of batch) ids.push(await this.store.append(room, data));
+    if (!this.store.appendMany) {
+      // One by one: each append is durable or failed on its own, and says so.
+      for (const entry of batch) {
+        try {
+          entry.resolve(await this.store.append(entry.room, entry.data));
+        } catch (error) {
+          entry.reject(error);
+        }
       }
+      return;
+    }
+    try {
+      const ids = await this.store.appendMany(batch.map(({ room, data }) => ({ room, data })));
       batch.forEach((entry, i) => entry.resolve(ids[i]));
     } catch (error) {
       // All or nothing: the transaction wrote none of them.
