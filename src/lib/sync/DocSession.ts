@@ -30,12 +30,11 @@ import * as authProtocol from 'y-protocols/auth';
 import { WebsocketProvider } from 'y-websocket';
 import { IndexeddbPersistence, storeState } from 'y-indexeddb';
 import { commitEveryWrite, writeCustom } from './durableStore.js';
+import { shouldCompactOnOpen } from './compactPolicy.js';
 import { CLOSE, MESSAGE } from '../model/protocol.js';
 import { INITIAL_SYNC_STATE, type SyncState } from '../model/status.js';
 import type { Connectivity } from './connectivity.js';
 
-/** IndexedDB keeps a log of updates; above this many we compact it on open. */
-export const COMPACT_ON_OPEN_ABOVE = 20;
 /**
  * How long reading the device copy may take before the session carries on
  * without it (blocked or broken IndexedDB). A 50,000-word document loads in
@@ -365,12 +364,12 @@ export class DocSession extends ObservableV2<Events> {
     this.countersLoaded = true;
     // Edits made while the records were loading are already counted.
     if (this.localSeq > 0) this.saveCounters();
-    // y-indexeddb appends a full state on every open and only trims at 500
-    // entries; compacting here keeps a document reopened often small. Its own
-    // `_dbsize` is not counted yet when it reports `synced`, so count here.
-    const size = await countStoredUpdates(persistence);
+    // y-indexeddb only trims its log at 500 entries; rewriting it here, once
+    // the changes outweigh the state (compactPolicy.ts), keeps a document
+    // reopened often small without rewriting it whole on every few opens.
+    const sizes = await storedUpdateSizes(persistence);
     if (this.destroyed) return;
-    if (size > COMPACT_ON_OPEN_ABOVE) await storeState(persistence, true);
+    if (shouldCompactOnOpen(sizes)) await storeState(persistence, true);
     if (this.destroyed) return;
     this.setState({ localLoaded: true });
     this.updatePending();
@@ -585,8 +584,9 @@ async function readCounterRecords(
   return records;
 }
 
-/** Entries in y-indexeddb's update log ('updates' is its store name). */
-function countStoredUpdates(persistence: IndexeddbPersistence): Promise<number> {
+/** The size of each entry in y-indexeddb's update log ('updates' is its store name). */
+async function storedUpdateSizes(persistence: IndexeddbPersistence): Promise<number[]> {
   const [updates] = idb.transact(persistence.db as IDBDatabase, ['updates'], 'readonly');
-  return idb.count(updates);
+  const values = (await idb.getAll(updates)) as unknown[];
+  return values.map((value) => (value instanceof Uint8Array ? value.byteLength : 0));
 }
