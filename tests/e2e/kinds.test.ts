@@ -481,7 +481,7 @@ describe('document kinds, three people in three zones', () => {
       'the imported TL;DR'
     );
     await waitForText(pageAna.getByTestId('toast'), 'Imported “copy-of-adr.md”.', 'import toast');
-    await expect(pageAna.getByTestId('doc-status').innerText()).resolves.toMatch(/^Accepted$/i);
+    await waitForText(pageAna.getByTestId('doc-status'), /^Accepted$/i, 'the imported status');
 
     // A file of a kind the app does not know is refused and creates nothing.
     await pageAna.goto(server.url + '/');
