@@ -69,22 +69,26 @@ async function storedText(relay: TestRelay, room = ROOM): Promise<string> {
 }
 
 /** Number of entries in y-indexeddb's update log for a session's database. */
-async function idbUpdateCount(name: string): Promise<number> {
+/** The sizes of the entries in a y-indexeddb database's update log. */
+async function idbUpdateSizes(name: string): Promise<number[]> {
   const db = await new Promise<IDBDatabase>((resolve, reject) => {
     const request = indexedDB.open(name);
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });
   try {
-    return await new Promise<number>((resolve, reject) => {
-      const request = db.transaction('updates').objectStore('updates').count();
-      request.onsuccess = () => resolve(request.result);
+    return await new Promise<number[]>((resolve, reject) => {
+      const request = db.transaction('updates').objectStore('updates').getAll();
+      request.onsuccess = () =>
+        resolve((request.result as Uint8Array[]).map((value) => value.byteLength));
       request.onerror = () => reject(request.error);
     });
   } finally {
     db.close();
   }
 }
+
+const sum = (sizes: number[]) => sizes.reduce((a, b) => a + b, 0);
 
 describe('DocSession', () => {
   it('counts local edits as pending until the relay confirms it stored them', async () => {
@@ -432,17 +436,24 @@ describe('DocSession', () => {
   it('keeps IndexedDB small when a document is opened and closed many times', async () => {
     const relay = resources.relay(await startTestRelay());
     const databasePrefix = freshPrefix();
+    const paragraph = (i: number) => `${i % 10}`.repeat(200);
+    const largest: number[] = [];
     for (let i = 0; i < 100; i++) {
       const session = openSession(relay, { databasePrefix, connect: false });
       await session.whenLoaded;
-      session.doc.getText('body').insert(text(session.doc).length, `${i % 10}`);
+      session.doc.getText('body').insert(text(session.doc).length, paragraph(i));
+      const state = Y.encodeStateAsUpdate(session.doc).byteLength;
       await closeSession(session);
+      const sizes = await idbUpdateSizes(`${databasePrefix}:${ROOM}`);
+      // Never more than the state, half of it again in changes (at least
+      // 4 KiB), and one session's edit: rewritten on open once past that.
+      expect(sum(sizes)).toBeLessThanOrEqual(state + Math.max(state / 2, 4096) + 400);
+      largest.push(Math.max(...sizes));
     }
-    const entries = await idbUpdateCount(`${databasePrefix}:${ROOM}`);
-    expect(entries).toBeLessThan(30);
-
+    // It was rewritten as one state along the way, more than once.
+    expect(new Set(largest).size).toBeGreaterThan(2);
     const last = openSession(relay, { databasePrefix, connect: false });
     await last.whenLoaded;
-    expect(text(last.doc)).toBe('0123456789'.repeat(10));
+    expect(text(last.doc)).toBe(Array.from({ length: 100 }, (_, i) => paragraph(i)).join(''));
   });
 });
