@@ -315,6 +315,14 @@ class Connection {
   paused = false;
   /** The client stopped reading: nothing more is sent while it is being closed. */
   slow = false;
+  /**
+   * The client asked for the room's state (sync step 1) and was sent it: only
+   * from then on are updates forwarded to it. Every update applied before is
+   * in that answer; forwarded as well, it would reach the client before the
+   * state it builds on, and Yjs parks such updates and merges the parked set
+   * again on every arrival (a client joining a room mid-burst took seconds).
+   */
+  caughtUp = false;
   readonly messageRate: TokenBucket;
   readonly byteRate: TokenBucket;
 
@@ -805,6 +813,7 @@ export class Relay {
       encoding.writeVarUint(encoder, MESSAGE.sync);
       writeMissing(encoder, room, payload);
       connection.send(encoding.toUint8Array(encoder));
+      connection.caughtUp = true;
       return;
     }
     if (
@@ -926,7 +935,7 @@ export class Relay {
     syncProtocol.writeUpdate(encoder, change);
     const message = encoding.toUint8Array(encoder);
     for (const other of room.connections) {
-      if (other !== from) other.send(message);
+      if (other !== from && other.caughtUp) other.send(message);
     }
     if (room.logEntries >= this.compactAfterUpdates && !room.compactionQueued) {
       // The log holds everything; a failed compaction is retried next time.

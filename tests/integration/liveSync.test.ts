@@ -14,11 +14,15 @@ import {
 } from '../support/relay.js';
 import { waitFor } from '../support/poll.js';
 import { seededRandom } from '../support/random.js';
+import * as syncProtocol from 'y-protocols/sync';
 import {
   awarenessMessage,
   encodeMessage,
   messageType,
-  openReadyRawClient
+  openReadyRawClient,
+  stateRequest,
+  syncType,
+  updateMessage
 } from '../support/rawClient.js';
 import { MESSAGE } from '../../src/lib/model/protocol.js';
 
@@ -129,6 +133,56 @@ describe('live sync', () => {
       .map(([, state]) => state.user?.name)
       .sort();
     expect(names).toEqual(['Alice', 'Bruno']);
+  });
+});
+
+describe('a client joining a busy room', () => {
+  it('gets no update before the state it asked for, then every update after it', async () => {
+    const relay = resources.relay(await startTestRelay());
+    const writer = await openReadyRawClient(relay.wsUrl, ROOM);
+    const doc = new Y.Doc();
+    resources.add(doc, (d) => d.destroy());
+    const updates: Uint8Array[] = [];
+    doc.on('update', (u: Uint8Array) => updates.push(u));
+    const type = (n: number) => {
+      doc.getText('body').insert(doc.getText('body').length, `${n % 10}`);
+      writer.send(updateMessage(updates[updates.length - 1]));
+    };
+    for (let i = 0; i < 50; i++) type(i);
+
+    // Connected while the writer types, and not asking yet: nothing is forwarded.
+    const joiner = await openReadyRawClient(relay.wsUrl, ROOM, { askForState: false });
+    for (let i = 50; i < 100; i++) type(i);
+    const watcher = await openReadyRawClient(relay.wsUrl, ROOM);
+    const seen = watcher.received.length;
+    type(100);
+    await waitFor(() => watcher.received.length > seen, { message: 'the watcher to get #100' });
+    const syncOf = (m: Uint8Array) => (messageType(m) === MESSAGE.sync ? syncType(m) : null);
+    expect(joiner.received.map(syncOf)).toEqual([syncProtocol.messageYjsSyncStep1]);
+
+    // It asks: the state first, then the updates that follow, which apply at once.
+    joiner.send(stateRequest());
+    await joiner.waitForMessage(
+      (m) => syncOf(m) === syncProtocol.messageYjsSyncStep2,
+      'the state answered'
+    );
+    for (let i = 101; i < 120; i++) type(i);
+    const mirror = new Y.Doc();
+    resources.add(mirror, (d) => d.destroy());
+    await waitFor(
+      () => {
+        for (const m of joiner.received.splice(1)) {
+          const decoder = decoding.createDecoder(m);
+          if (decoding.readVarUint(decoder) !== MESSAGE.sync) continue;
+          syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), mirror, null);
+        }
+        return mirror.getText('body').length === 120;
+      },
+      { message: 'the joiner to hold all 120 characters' }
+    );
+    // Nothing it received had to wait for a base it did not have yet.
+    expect(mirror.store.pendingStructs).toBeNull();
+    expect(mirror.getText('body').toString()).toBe(doc.getText('body').toString());
   });
 });
 

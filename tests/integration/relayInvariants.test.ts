@@ -543,11 +543,11 @@ describe('relay invariants: unreadable snapshots', () => {
     const restarted = resources.relay(
       await startTestRelay({ dataDir: first.dataDir, encodeAfterQuietMs: 0 })
     );
-    const reader = await openReadyRawClient(restarted.wsUrl, ROOM);
+    const reader = await openReadyRawClient(restarted.wsUrl, ROOM, { askForState: false });
     reader.send(syncStep1Message(new Y.Doc()));
     const closed = await reader.closed;
     expect(closed.code).not.toBe(1000);
-    const writerAgain = await openReadyRawClient(restarted.wsUrl, ROOM);
+    const writerAgain = await openReadyRawClient(restarted.wsUrl, ROOM, { askForState: false });
     const other = new Y.Doc();
     other.getText('body').insert(0, 'new');
     writerAgain.send(updateMessage(Y.encodeStateAsUpdate(other)));

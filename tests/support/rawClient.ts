@@ -79,18 +79,39 @@ export async function openRawClient(
 /**
  * Opens a raw client and waits for the relay's first sync step 1, which the
  * relay sends only once the room has loaded and the connection is admitted.
+ * Then, like a y-websocket client, it asks for the room's state (sync step 1
+ * with an empty state vector) and waits for the answer: the relay forwards
+ * updates only to clients that have asked.
  */
 export async function openReadyRawClient(
   wsUrl: string,
   room: string,
-  options?: WebSocket.ClientOptions
+  options?: WebSocket.ClientOptions & {
+    /** false: only wait for the relay's step 1 (the test asks, or must not). */
+    askForState?: boolean;
+  }
 ): Promise<RawClient> {
   const client = await openRawClient(wsUrl, room, options);
   await client.waitForMessage(
     (m) => messageType(m) === MESSAGE.sync && syncType(m) === syncProtocol.messageYjsSyncStep1,
     'the relay to send sync step 1'
   );
+  if (options?.askForState === false) return client;
+  client.send(stateRequest());
+  await client.waitForMessage(
+    (m) => messageType(m) === MESSAGE.sync && syncType(m) === syncProtocol.messageYjsSyncStep2,
+    'the relay to answer with the room’s state'
+  );
   return client;
+}
+
+/** Sync step 1 with an empty state vector: "send me everything". */
+export function stateRequest(): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE.sync);
+  encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep1);
+  encoding.writeVarUint8Array(encoder, new Uint8Array([0]));
+  return encoding.toUint8Array(encoder);
 }
 
 export function messageType(message: Uint8Array): number {
