@@ -850,11 +850,12 @@ export class Relay {
     // What an encoded room already holds needs no live document, no decision
     // and no storing: the usual answer to the relay's own sync step 1.
     if (room.encoded && !room.encodedLacks(decoded)) return;
-    const knownBefore = Y.encodeStateVector(room.doc);
+    // Decided before the update is applied, so the room's state vector read
+    // on demand is what the room knew before it.
     const decision = this.hooks.decideUpdate?.(connection.info, room.name, {
       data: update,
       structs: decoded.structs,
-      known: () => Y.decodeStateVector(knownBefore)
+      known: () => Y.decodeStateVector(Y.encodeStateVector(room.doc))
     });
     if (decision?.action === 'refuse') {
       return this.refuse(connection, CLOSE.forbidden, decision.reason);
@@ -863,45 +864,47 @@ export class Relay {
 
     // What actually changed: an update the room already has yields nothing to
     // store or forward (a reconnecting client resends much of what we hold).
-    const effective: Uint8Array[] = [];
-    const capture = (u: Uint8Array, origin: unknown) => {
-      if (origin === connection) effective.push(u);
+    // Read from the transaction, not from an 'update' listener, so Yjs does
+    // not encode the change again: what is stored and forwarded is the
+    // client's own update.
+    let applied = null as Y.Transaction | null;
+    const observe = (transaction: Y.Transaction) => {
+      if (transaction.origin === connection) applied = transaction;
     };
     const store = room.doc.store;
     const parkedBefore = [store.pendingStructs, store.pendingDs];
-    room.doc.on('update', capture);
+    room.doc.on('afterTransaction', observe);
     try {
       Y.applyUpdate(room.doc, update, connection);
     } catch {
-      room.doc.off('update', capture);
+      room.doc.off('afterTransaction', observe);
       this.refuse(connection, CLOSE.invalidPayload, 'update could not be applied');
       // Yjs can fail halfway, keeping what it integrated before (found by
       // fuzz.test.ts). Memory then holds what was never stored: reload the
-      // room from the store, as after a failed append.
+      // room from the store, as after a failed append. A transaction that did
+      // not even finish counts as half applied.
       const halfApplied =
-        effective.length > 0 ||
+        applied === null ||
+        changedBy(applied) ||
         store.pendingStructs !== parkedBefore[0] ||
-        store.pendingDs !== parkedBefore[1] ||
-        !sameBytes(knownBefore, Y.encodeStateVector(room.doc));
+        store.pendingDs !== parkedBefore[1];
       if (halfApplied) this.discard(room, 'an update was half applied; reconnect to resync');
       return;
     } finally {
-      room.doc.off('update', capture);
+      room.doc.off('afterTransaction', observe);
     }
     // Yjs parks what depends on content the room has not seen yet (another
-    // tab's edit that only travelled over BroadcastChannel, say) and emits
-    // nothing for it. It must still be stored before a confirm says so, and
+    // tab's edit that only travelled over BroadcastChannel, say) and applies
+    // nothing of it. It must still be stored before a confirm says so, and
     // forwarded, since the others may hold what it depends on.
     const parked =
       (store.pendingStructs !== null && store.pendingStructs !== parkedBefore[0]) ||
       (store.pendingDs !== null && store.pendingDs !== parkedBefore[1]);
-    if (parked) effective.push(update);
-    if (effective.length === 0) return;
+    if (!parked && applied !== null && !changedBy(applied)) return;
     room.lastTouchedAt = Date.now();
-    const change = effective.length === 1 ? effective[0] : Y.mergeUpdates(effective);
     // A failed append is logged and discards the room (its connections are
     // refused, so a waiting confirm sees that and stays unanswered).
-    const written = this.storeAndForward(room, change, connection).catch(() => {});
+    const written = this.storeAndForward(room, update, connection).catch(() => {});
     room.writes = room.writes.then(() => written);
     room.inflight.add(written);
     void written.finally(() => room.inflight.delete(written));
@@ -1263,8 +1266,14 @@ function covers(ranges: { clock: number; len: number }[], clock: number, len: nu
   return false;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+/** Whether a transaction added content or deleted any (its delete set holds only new deletions). */
+function changedBy(transaction: Y.Transaction): boolean {
+  if (transaction.deleteSet.clients.size > 0) return true;
+  if (transaction.afterState.size !== transaction.beforeState.size) return true;
+  for (const [client, clock] of transaction.afterState) {
+    if (transaction.beforeState.get(client) !== clock) return true;
+  }
+  return false;
 }
 
 function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
