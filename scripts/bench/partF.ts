@@ -464,37 +464,36 @@ async function reloadsFromIndexedDb(
   config: Config,
   figures: Figures
 ): Promise<Row[]> {
-  const page = await context.newPage();
-  watchPageProblems(page);
-  try {
-    await page.routeWebSocket(/\/sync\//, (ws) => ws.close());
-    await page.goto(docUrl, { waitUntil: 'commit' });
-    await waitForFull(page, marker);
-    const runs: Probe[] = [];
-    for (let i = 0; i < config.reloads; i++) {
-      progress(`F: reload ${i + 1}/${config.reloads} from IndexedDB (relay refused)`);
-      await page.reload({ waitUntil: 'commit' });
-      runs.push(await waitForFull(page, marker));
-    }
-    figures.fromIdb = runs;
-    const full = runs.map((r) => r.fullAt);
-    const p50 = median(full);
-    const max = Math.max(...full);
-    return [
-      {
-        part: PART,
-        measure: `from IndexedDB: navigation → editable, p50 / max (${runs.length} reloads)`,
-        value: `${fmtMs(p50)} / ${fmtMs(max)}`,
-        note:
-          `target ≤ 1 s: p50 ${verdict(p50 <= TARGET_EDITABLE_MS)} (${(p50 / TARGET_EDITABLE_MS).toFixed(2)}×), ` +
-          `max ${verdict(max <= TARGET_EDITABLE_MS)} (${(max / TARGET_EDITABLE_MS).toFixed(2)}×); ` +
-          `runs: ${ms(full)}; data-ready alone p50 ${fmtMs(median(runs.map((r) => r.readyAt)))}; ` +
-          `DOMContentLoaded p50 ${fmtMs(median(runs.map((r) => r.domContentLoaded)))}`
+  return onDocumentPage(
+    context,
+    docUrl,
+    marker,
+    async (page) => {
+      const runs: Probe[] = [];
+      for (let i = 0; i < config.reloads; i++) {
+        progress(`F: reload ${i + 1}/${config.reloads} from IndexedDB (relay refused)`);
+        await page.reload({ waitUntil: 'commit' });
+        runs.push(await waitForFull(page, marker));
       }
-    ];
-  } finally {
-    await page.close();
-  }
+      figures.fromIdb = runs;
+      const full = runs.map((r) => r.fullAt);
+      const p50 = median(full);
+      const max = Math.max(...full);
+      return [
+        {
+          part: PART,
+          measure: `from IndexedDB: navigation → editable, p50 / max (${runs.length} reloads)`,
+          value: `${fmtMs(p50)} / ${fmtMs(max)}`,
+          note:
+            `target ≤ 1 s: p50 ${verdict(p50 <= TARGET_EDITABLE_MS)} (${(p50 / TARGET_EDITABLE_MS).toFixed(2)}×), ` +
+            `max ${verdict(max <= TARGET_EDITABLE_MS)} (${(max / TARGET_EDITABLE_MS).toFixed(2)}×); ` +
+            `runs: ${ms(full)}; data-ready alone p50 ${fmtMs(median(runs.map((r) => r.readyAt)))}; ` +
+            `DOMContentLoaded p50 ${fmtMs(median(runs.map((r) => r.domContentLoaded)))}`
+        }
+      ];
+    },
+    (page) => page.routeWebSocket(/\/sync\//, (ws) => ws.close())
+  );
 }
 
 // ------------------------------------------------------------ 2. IndexedDB size
@@ -549,6 +548,30 @@ function directoryBytes(dir: string): number {
   return total;
 }
 
+/**
+ * Opens the document in a new page of `context` (its problems watched), after
+ * `prepare` (routes, say), waits until the page shows the whole text, runs
+ * `use` and closes the page, whatever happened.
+ */
+async function onDocumentPage<T>(
+  context: BrowserContext,
+  docUrl: string,
+  marker: string,
+  use: (page: Page) => Promise<T>,
+  prepare?: (page: Page) => Promise<void>
+): Promise<T> {
+  const page = await context.newPage();
+  watchPageProblems(page);
+  try {
+    await prepare?.(page);
+    await page.goto(docUrl, { waitUntil: 'commit' });
+    await waitForFull(page, marker);
+    return await use(page);
+  } finally {
+    await page.close();
+  }
+}
+
 interface EditFigures {
   reloads: Probe[];
   /** Document database bytes after each edit. */
@@ -581,11 +604,7 @@ async function reloadsWithEdits(
   config: Config,
   figures: Figures
 ): Promise<Row[]> {
-  const page = await context.newPage();
-  watchPageProblems(page);
-  try {
-    await page.goto(docUrl, { waitUntil: 'commit' });
-    await waitForFull(page, marker);
+  return onDocumentPage(context, docUrl, marker, async (page) => {
     const reloads: Probe[] = [];
     const series: number[] = [];
     const tokens: string[] = [];
@@ -685,20 +704,15 @@ async function reloadsWithEdits(
           `edits held ${editsHeld}/${tokens.length}; after the first visit ${fmtBytes(figures.afterFirst.docBytes)}; ` +
           `largest between reloads ${fmtBytes(Math.max(...series))}`
       },
-      {
-        part: PART,
-        measure: 'IndexedDB as the browser counts it (origin) / on disk',
-        value: `${final.estimateIdb === null ? '?' : fmtBytes(final.estimateIdb)} / ${fmtBytes(final.onDisk)}`,
-        note:
-          (final.estimateIdb === null
-            ? ''
-            : `${(final.estimateIdb / deviceV2).toFixed(2)}× the V2 snapshot, against 2×: ` +
-              `${verdict(final.estimateIdb / deviceV2 <= TARGET_IDB_RATIO)}; `) +
-          `storage.estimate() usageDetails.indexedDB / the profile's IndexedDB directory ` +
+      countedRow(
+        'IndexedDB as the browser counts it (origin) / on disk',
+        final,
+        deviceV2,
+        `storage.estimate() usageDetails.indexedDB / the profile's IndexedDB directory ` +
           `(${leveldbFiles(join(profileDir, 'Default', 'IndexedDB'))}); ` +
           `${final.databases} databases, updates stores ${fmtBytes(final.allBytes)} in all; ` +
           `after the first visit ${figures.afterFirst.estimateIdb === null ? '?' : fmtBytes(figures.afterFirst.estimateIdb)} / ${fmtBytes(figures.afterFirst.onDisk)}`
-      },
+      ),
       {
         part: PART,
         measure: `online reloads: navigation → editable, p50 / max (${reloads.length})`,
@@ -708,17 +722,16 @@ async function reloadsWithEdits(
           'the changes outweigh half the state: src/lib/sync/compactPolicy.ts)'
       }
     ];
-  } finally {
-    await page.close();
-  }
+  });
 }
 
 /**
  * What the origin holds at rest: the browser, closed after the reloads with
  * edits, is started again on the same profile and opens the document once.
  * Chromium's LevelDB appends every write to a log and folds it into tables
- * only when the log is large or the database is opened again, so the figure
- * right after the edits counts writes made, this one what is kept.
+ * once the log is large; this shows whether opening the database again folds
+ * it (it does not: Chromium reuses the log), and the files by kind say where
+ * the bytes are.
  */
 async function afterRestart(
   context: BrowserContext,
@@ -728,32 +741,41 @@ async function afterRestart(
   profileDir: string,
   figures: Figures
 ): Promise<Row[]> {
-  const page = await context.newPage();
-  watchPageProblems(page);
-  try {
-    await page.goto(docUrl, { waitUntil: 'commit' });
-    await waitForFull(page, marker);
+  return onDocumentPage(context, docUrl, marker, async (page) => {
     const final = await storageFigures(page, database, profileDir);
     const files = leveldbFiles(join(profileDir, 'Default', 'IndexedDB'));
     figures.restarted = { ...final, files };
     const deviceV2 = figures.edits?.deviceV2 ?? figures.seededV2;
     return [
-      {
-        part: PART,
-        measure: 'IndexedDB as the browser counts it after a browser restart / on disk',
-        value: `${final.estimateIdb === null ? '?' : fmtBytes(final.estimateIdb)} / ${fmtBytes(final.onDisk)}`,
-        note:
-          (final.estimateIdb === null
-            ? ''
-            : `${(final.estimateIdb / deviceV2).toFixed(2)}× the V2 snapshot, against 2×: ` +
-              `${verdict(final.estimateIdb / deviceV2 <= TARGET_IDB_RATIO)}; `) +
-          `the browser closed after the reloads with edits and started again on the same profile; ` +
+      countedRow(
+        'IndexedDB as the browser counts it after a browser restart / on disk',
+        final,
+        deviceV2,
+        `the browser closed after the reloads with edits and started again on the same profile; ` +
           `files: ${files}`
-      }
+      )
     ];
-  } finally {
-    await page.close();
-  }
+  });
+}
+
+/** A row for the origin's IndexedDB as the browser counts it, against the 2× target. */
+function countedRow(
+  measure: string,
+  figures: StorageFigures,
+  deviceV2: number,
+  detail: string
+): Row {
+  const counted = figures.estimateIdb;
+  return {
+    part: PART,
+    measure,
+    value: `${counted === null ? '?' : fmtBytes(counted)} / ${fmtBytes(figures.onDisk)}`,
+    note:
+      (counted === null
+        ? ''
+        : `${(counted / deviceV2).toFixed(2)}× the V2 snapshot, against 2×: ` +
+          `${verdict(counted / deviceV2 <= TARGET_IDB_RATIO)}; `) + detail
+  };
 }
 
 /** The LevelDB files under a profile's IndexedDB directory, by kind: "log 1.2 MiB, ldb 150 KiB, …". */
@@ -859,11 +881,7 @@ async function typing(
   figures: Figures,
   processes: { profileDir: string; relayPid: number }
 ): Promise<Row[]> {
-  const page = await context.newPage();
-  watchPageProblems(page);
-  try {
-    await page.goto(docUrl, { waitUntil: 'commit' });
-    await waitForFull(page, marker);
+  return onDocumentPage(context, docUrl, marker, async (page) => {
     const warmup = Math.min(10, Math.floor(config.keys / 10));
     const text = typingText(config.keys + warmup);
     const paragraph = await page.evaluate(() => {
@@ -1059,9 +1077,7 @@ async function typing(
           `max ${fmtPresented(Math.max(...result.presented))}`
       }
     ];
-  } finally {
-    await page.close();
-  }
+  });
 }
 
 // ------------------------------------------------------------------ markdown
