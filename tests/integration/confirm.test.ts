@@ -39,7 +39,6 @@ describe('confirm extension', () => {
     const client = await openReadyRawClient(relay.wsUrl, ROOM);
     const doc = new Y.Doc();
     resources.add(doc, (d) => d.destroy());
-    client.send(syncStep1Message(doc));
 
     const updates: Uint8Array[] = [];
     doc.on('update', (update: Uint8Array) => updates.push(update));
