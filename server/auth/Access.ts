@@ -8,11 +8,12 @@ import { randomBytes } from 'node:crypto';
 import * as Y from 'yjs';
 import type { Role } from '../../src/lib/model/access.js';
 import { canWriteRoom, roomWorkspace } from '../../src/lib/model/roomAccess.js';
-import { isValidId } from '../../src/lib/model/rooms.js';
+import { isValidId, parseRoom } from '../../src/lib/model/rooms.js';
+import { checkWrite, roomPolicy } from '../../src/lib/model/writePolicy.js';
 import type { AccessStore, CredentialRecord, InviteRecord } from './AccessStore.js';
 import { Credentials } from './credentials.js';
-import { foreignAuthorship } from './authorship.js';
-import type { IncomingUpdate } from '../relay/Relay.js';
+import { writesOf } from './updateWrites.js';
+import type { IncomingUpdate, UpdateDecision } from '../relay/Relay.js';
 
 /** Who a connection or request acts as, decided once at admission. */
 export interface Principal {
@@ -26,9 +27,7 @@ export type AdmitResult =
   | { ok: true; principal: Principal }
   | { ok: false; status: number; reason: string; message: string };
 
-/** What the relay does with an update: keep it, drop it (read-only), or close. */
-export type UpdateDecision =
-  { action: 'accept' } | { action: 'drop'; reason: string } | { action: 'refuse'; reason: string };
+export type { UpdateDecision };
 
 export interface AccessOptions {
   store: AccessStore;
@@ -46,7 +45,8 @@ const MESSAGES: Record<string, string> = {
   revoked: 'This device was signed out of the workspace by an editor.',
   removed: 'You were removed from this workspace by an editor.',
   workspace: 'This credential belongs to another workspace.',
-  origin: 'Connections from this site are not allowed.'
+  origin: 'Connections from this site are not allowed.',
+  room: 'There is no such room: rooms are <workspace>.index, <workspace>.doc.<id> and <workspace>.comments.<id>.'
 };
 
 export function refusalMessage(reason: string): string {
@@ -77,6 +77,9 @@ export class Access {
     const result = await this.authenticate(url.searchParams.get('token'));
     if (!result.ok) return result;
     if (roomWorkspace(room) !== this.workspaceId) return refused(403, 'workspace');
+    // Only the documented rooms exist (rooms.ts); any other name would be a
+    // room no policy covers.
+    if (parseRoom(room).type === 'other') return refused(404, 'room');
     return result;
   }
 
@@ -125,15 +128,25 @@ export class Access {
   }
 
   /**
-   * A writable room gets the update unless it claims someone else's
-   * authorship; a room the role cannot write drops it.
+   * A room the role cannot write drops the update. A writable room checks
+   * everything the update does against the room kind's write policy
+   * (src/lib/model/writePolicy.ts): one write outside it refuses the whole
+   * update. An update whose place the room cannot resolve yet (it builds on
+   * content the relay lacks) is answered with a request for everything
+   * missing.
    */
   decideUpdate(principal: Principal, room: string, update: IncomingUpdate): UpdateDecision {
     if (!canWriteRoom(principal.role, room)) {
       return { action: 'drop', reason: `read-only: a ${principal.role} cannot change this` };
     }
-    const foreign = foreignAuthorship(room, update.structs, principal.personId, update.known);
-    if (foreign) return { action: 'refuse', reason: `authorship refused: ${foreign}` };
+    const policy = roomPolicy(parseRoom(room).type);
+    if (!policy) return { action: 'refuse', reason: 'not a room of the documented scheme' };
+    const resolved = writesOf(update.doc(), update, update.known(), policy);
+    if (!resolved.ok) return { action: 'resync', reason: resolved.missing };
+    for (const write of resolved.writes) {
+      const problem = checkWrite(policy, principal.personId, write);
+      if (problem) return { action: 'refuse', reason: `ownership refused: ${problem}` };
+    }
     return { action: 'accept' };
   }
 

@@ -65,13 +65,25 @@ export interface IncomingUpdate {
   /** The update as received (Yjs update encoding V1, the wire format). */
   data: Uint8Array;
   structs: ReturnType<typeof Y.decodeUpdate>['structs'];
+  /** Its delete set. */
+  ds: ReturnType<typeof Y.decodeUpdate>['ds'];
   /** The room's state vector before the update, for checks of what is new. */
   known(): Map<number, number>;
+  /** The room's document before the update: read it, never change it. */
+  doc(): Y.Doc;
 }
 
-/** What happens to an incoming update: kept, dropped (read-only), or the connection closed. */
+/**
+ * What happens to an incoming update: kept; dropped (read-only); the
+ * connection closed; or, when it cannot be judged because it builds on
+ * content the room lacks, not applied and the client asked for everything
+ * the room is missing in one answer.
+ */
 export type UpdateDecision =
-  { action: 'accept' } | { action: 'drop'; reason: string } | { action: 'refuse'; reason: string };
+  | { action: 'accept' }
+  | { action: 'drop'; reason: string }
+  | { action: 'refuse'; reason: string }
+  | { action: 'resync'; reason: string };
 
 /**
  * Where access control plugs in; everything is allowed without hooks.
@@ -307,6 +319,12 @@ class Connection {
    * requests go unanswered from then on: confirmed means stored.
    */
   dropped = false;
+  /**
+   * An update of this connection was set aside because it builds on content
+   * the room lacks, and the client was asked for everything missing: settled
+   * by its answer (sync step 2). Confirms wait for it.
+   */
+  resync: { answered: Promise<void>; settle(): void } | null = null;
   /** Messages received and not yet handled (the inbox). */
   queued = 0;
   /** Links of `chain` not yet settled: while any is, messages wait their turn. */
@@ -737,7 +755,12 @@ export class Relay {
         }
         // Everything this connection sent earlier has been handled (messages
         // are handled in order); its appends may still be in the group commit.
-        return room.writes.then(() => {
+        // An update set aside until the client resends it whole is covered
+        // only once that answer is stored.
+        const resync = connection.resync?.answered;
+        const stored = resync ? resync.then(() => room.writes) : room.writes;
+        return stored.then(() => {
+          if (connection.dropped) return;
           // A failed append discards the room and refuses its connections.
           if (connection.refused || !connection.open) return;
           const encoder = encoding.createEncoder();
@@ -822,7 +845,13 @@ export class Relay {
     ) {
       return this.refuse(connection, CLOSE.invalidPayload, `unknown sync message type ${syncType}`);
     }
-    return this.applyIncomingUpdate(connection, payload);
+    const waiting = syncType === syncProtocol.messageYjsSyncStep2 ? connection.resync : null;
+    this.applyIncomingUpdate(connection, payload);
+    // The answer to askForMissing: applied whole now, or dropped.
+    if (waiting) {
+      waiting.settle();
+      if (connection.resync === waiting) connection.resync = null;
+    }
   }
 
   /**
@@ -855,12 +884,15 @@ export class Relay {
     const decision = this.hooks.decideUpdate?.(connection.info, room.name, {
       data: update,
       structs: decoded.structs,
-      known: () => Y.decodeStateVector(Y.encodeStateVector(room.doc))
+      ds: decoded.ds,
+      known: () => Y.decodeStateVector(Y.encodeStateVector(room.doc)),
+      doc: () => room.doc
     });
     if (decision?.action === 'refuse') {
       return this.refuse(connection, CLOSE.forbidden, decision.reason);
     }
     if (decision?.action === 'drop') return this.dropUpdate(connection, update, decision.reason);
+    if (decision?.action === 'resync') return this.askForMissing(connection, update, decision.reason);
 
     // What actually changed: an update the room already has yields nothing to
     // store or forward (a reconnecting client resends much of what we hold).
@@ -966,6 +998,30 @@ export class Relay {
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MESSAGE.auth);
     authProtocol.writePermissionDenied(encoder, reason);
+    connection.send(encoding.toUint8Array(encoder));
+  }
+
+  /**
+   * An update that builds on content the room lacks cannot be checked, and
+   * Yjs would park it and integrate it later unchecked. It is not applied;
+   * the client is sent the room's state vector (sync step 1), which every
+   * y-websocket client answers with everything the room lacks, in one update
+   * that can be checked whole. Its confirms wait for that answer. A second
+   * such update before the answer came back whole is dropped like a write
+   * outside the role.
+   */
+  private askForMissing(connection: Connection, update: Uint8Array, reason: string): void {
+    if (connection.resync) return this.dropUpdate(connection, update, `unresolvable: ${reason}`);
+    let settle = () => {};
+    const answered = new Promise<void>((resolve) => (settle = resolve));
+    connection.resync = { answered, settle };
+    this.logger.debug('asked a client for what an update builds on', {
+      room: connection.room.name,
+      reason
+    });
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MESSAGE.sync);
+    writeStateVector(encoder, connection.room);
     connection.send(encoding.toUint8Array(encoder));
   }
 
@@ -1128,6 +1184,7 @@ export class Relay {
   private disconnect(connection: Connection, scheduleUnload = true): void {
     if (!connection.open) return;
     connection.open = false;
+    connection.resync?.settle();
     if (connection.paused) {
       // A socket paused for a full inbox cannot read the client's half of
       // the close handshake: its close (and a relay's shutdown waiting for

@@ -1,0 +1,419 @@
+/**
+ * What an update would do to a room's document, as the `Write`s the write
+ * policy (src/lib/model/writePolicy.ts) decides on: every inserted item
+ * resolved to its place (root, the chain of parents, map key or list
+ * element), every overwritten map entry, and every deletion resolved to the
+ * items it removes. Read from the decoded structs and the room's document
+ * before anything is applied, in whatever content encoding the items use.
+ *
+ * The place of an item is resolved the way Yjs integrates it
+ * (Item.getMissing): an explicit parent (a root name or a type's item id)
+ * when the item carries one, else the parent and key of its left origin, else
+ * of its right origin; a struct that starts inside what the room already
+ * holds continues from its own client's previous item. An item whose place
+ * depends on something neither the room nor the update holds cannot be
+ * checked: Yjs would park it and integrate it later unchecked, so the whole
+ * update is reported as `missing` instead (the relay then asks the client for
+ * everything it lacks in one self-contained answer).
+ */
+import * as Y from 'yjs';
+import {
+  rootIsOpen,
+  type Container,
+  type Hop,
+  type RoomPolicy,
+  type Write
+} from '../../src/lib/model/writePolicy.js';
+
+export type UpdateWrites =
+  | { ok: true; writes: Write[] }
+  | { ok: false; missing: string };
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yjs's own type parameter
+type YType = Y.AbstractType<any>;
+type Struct = ReturnType<typeof Y.decodeUpdate>['structs'][number];
+type DeleteSet = ReturnType<typeof Y.decodeUpdate>['ds'];
+
+// ---------------------------------------------------------------- Yjs internals
+// The public API reads maps only through typed Y.Map instances, but a relay's
+// roots are plain AbstractTypes (created by applyUpdate, never by getMap),
+// and it has no way to walk from a type to the item that holds it. These three
+// reads are the only internals used; tests/unit/updateWrites.test.ts fails if
+// an upgrade changes them.
+
+/** The item currently holding a key of any type (Y.Map, a root, an XmlElement's attributes). */
+function mapItem(type: YType, key: string): Y.Item | undefined {
+  return (type as unknown as { _map: Map<string, Y.Item> })._map.get(key);
+}
+
+/** The item holding a type; null for a root. */
+function holderOf(type: YType): Y.Item | null {
+  return (type as unknown as { _item: Y.Item | null })._item;
+}
+
+/** The structs of one client in a document's store, ordered by clock. */
+function clientStructs(doc: Y.Doc, client: number): Array<Y.Item | Y.GC> | undefined {
+  return doc.store.clients.get(client) as Array<Y.Item | Y.GC> | undefined;
+}
+
+// ---------------------------------------------------------------- values
+
+/** What a new item sets: its values, a shared type as a Container of its own. */
+function valuesOf(item: Y.Item, offset: number, containerOf: (item: Y.Item) => Container): unknown[] {
+  const content = item.content;
+  if (content instanceof Y.ContentType) return [containerOf(item)];
+  if (content instanceof Y.ContentDeleted) return [];
+  // Formatting attributes have no value a reader sees; as a map entry or in a
+  // list they are never the writer's id, so `names` refuses them.
+  if (content instanceof Y.ContentFormat) return [{ format: content.key }];
+  if (content instanceof Y.ContentDoc) return [{ subdocument: true }];
+  const values = content.getContent();
+  return offset > 0 ? values.slice(offset) : values;
+}
+
+/** A key's live value in an existing type, as the policy reads it. */
+function liveValue(
+  type: YType,
+  key: string,
+  wrap: (type: YType) => Container
+): unknown {
+  const item = mapItem(type, key);
+  if (!item || item.deleted) return undefined;
+  if (item.content instanceof Y.ContentType) return wrap(item.content.type as YType);
+  const values = item.content.getContent();
+  return values[values.length - 1];
+}
+
+// ---------------------------------------------------------------- places
+
+/** Where an item lives: a root, an existing type, or a type this update creates. */
+type Parent =
+  | { kind: 'root'; name: string }
+  | { kind: 'type'; type: YType }
+  | { kind: 'new'; holder: Y.Item };
+
+interface Place {
+  parent: Parent;
+  key: string | null;
+}
+
+/** Resolved to nothing: Yjs garbage-collects the item (its neighbour or parent is gone). */
+const DROPPED = 'dropped' as const;
+
+class Missing extends Error {}
+
+/**
+ * Resolves an update against a document. Build one per update; it reads the
+ * document and never changes it.
+ */
+class Resolver {
+  /** New items by client, in clock order, with the offset of the first new clock. */
+  private readonly fresh = new Map<number, { item: Y.Item; offset: number }[]>();
+  private readonly places = new Map<Y.Item, Place | typeof DROPPED>();
+  private readonly rootNames = new Map<YType, string>();
+  private readonly newContainers = new Map<Y.Item, Container>();
+  /** Values set per new container and key, for a new container's `get`. */
+  private readonly newValues = new Map<Y.Item, Map<string, unknown>>();
+  private readonly existingContainers = new Map<YType, Container>();
+  /** Items whose place is being resolved: meeting one again is a cycle Yjs would park. */
+  private readonly resolving = new Set<Y.Item>();
+
+  constructor(
+    private readonly doc: Y.Doc,
+    structs: readonly Struct[],
+    known: Map<number, number>
+  ) {
+    const next = new Map<number, number>();
+    const gapped = new Set<number>();
+    for (const struct of structs) {
+      const client = struct.id.client;
+      const expected = next.get(client) ?? known.get(client) ?? 0;
+      const end = struct.id.clock + struct.length;
+      if (end <= expected) continue;
+      // What follows a gap (a Skip, or a clock past the room's) is parked by
+      // Yjs until the gap is filled.
+      if (struct instanceof Y.Skip) {
+        gapped.add(client);
+        continue;
+      }
+      if (gapped.has(client) || struct.id.clock > expected) {
+        throw new Missing(`client ${client} continues from clock ${expected}, sent ${struct.id.clock}`);
+      }
+      next.set(client, end);
+      if (!(struct instanceof Y.Item)) continue;
+      let list = this.fresh.get(client);
+      if (!list) this.fresh.set(client, (list = []));
+      list.push({ item: struct, offset: expected - struct.id.clock });
+    }
+  }
+
+  *newItems(): Generator<{ item: Y.Item; offset: number }> {
+    for (const list of this.fresh.values()) yield* list;
+  }
+
+  /** The struct holding an id: a new item of this update, or one of the document's. */
+  private find(id: Y.ID): { item: Y.Item; fresh: boolean } | 'gc' {
+    const list = this.fresh.get(id.client);
+    if (list) {
+      let low = 0;
+      let high = list.length - 1;
+      while (low <= high) {
+        const mid = (low + high) >> 1;
+        const { item, offset } = list[mid];
+        const start = item.id.clock + offset;
+        if (id.clock < start) high = mid - 1;
+        else if (id.clock >= item.id.clock + item.length) low = mid + 1;
+        else return { item, fresh: true };
+      }
+    }
+    const structs = clientStructs(this.doc, id.client);
+    const state = Y.getState(this.doc.store, id.client);
+    if (!structs || id.clock >= state) {
+      throw new Missing(`nothing holds ${id.client}:${id.clock}`);
+    }
+    const struct = structs[Y.findIndexSS(structs, id.clock)];
+    return struct instanceof Y.Item ? { item: struct, fresh: false } : 'gc';
+  }
+
+  /** A document item's place. */
+  private existingPlace(item: Y.Item): Place {
+    return { parent: this.typeParent(item.parent as YType), key: item.parentSub };
+  }
+
+  typeParent(type: YType): Parent {
+    if (holderOf(type) !== null) return { kind: 'type', type };
+    return { kind: 'root', name: this.rootName(type) };
+  }
+
+  private rootName(type: YType): string {
+    if (this.rootNames.size === 0) {
+      for (const [name, root] of this.doc.share) this.rootNames.set(root, name);
+    }
+    const name = this.rootNames.get(type);
+    if (name === undefined) throw new Missing('a root the document does not name');
+    return name;
+  }
+
+  /** A new item's place, as Yjs would integrate it. */
+  place(item: Y.Item, offset: number): Place | typeof DROPPED {
+    const known = this.places.get(item);
+    if (known) return known;
+    if (this.resolving.has(item)) throw new Missing('items whose places depend on each other');
+    this.resolving.add(item);
+    const place = this.resolve(item, offset);
+    this.resolving.delete(item);
+    this.places.set(item, place);
+    return place;
+  }
+
+  private resolve(item: Y.Item, offset: number): Place | typeof DROPPED {
+    const parent = item.parent as unknown;
+    if (offset === 0 && parent === null) {
+      // Yjs: from the left origin when it is an item, else from the right origin.
+      const left = item.origin ? this.find(item.origin) : null;
+      const right = item.rightOrigin ? this.find(item.rightOrigin) : null;
+      if (left === 'gc' || right === 'gc') return DROPPED;
+      const from = left ?? right;
+      if (!from) return DROPPED;
+      return this.placeOf(from);
+    }
+    if (parent === null) {
+      // A struct starting inside what the room holds continues from its own
+      // client's previous item, whatever origin it names.
+      const left = this.find(Y.createID(item.id.client, item.id.clock + offset - 1));
+      if (left === 'gc') return DROPPED;
+      return this.placeOf(left);
+    }
+    if (offset > 0 && this.find(Y.createID(item.id.client, item.id.clock + offset - 1)) === 'gc') {
+      return DROPPED;
+    }
+    if (typeof parent === 'string') return { parent: { kind: 'root', name: parent }, key: item.parentSub };
+    const holder = this.find(parent as Y.ID);
+    if (holder === 'gc') return DROPPED;
+    if (holder.fresh && this.place(holder.item, this.offsetOf(holder.item)) === DROPPED) return DROPPED;
+    if (!(holder.item.content instanceof Y.ContentType)) {
+      // Yjs cannot integrate it (the update fails to apply); refuse it here.
+      throw new Missing('a parent that is not a shared type');
+    }
+    const parentRef: Parent = holder.fresh
+      ? { kind: 'new', holder: holder.item }
+      : this.typeParent(holder.item.content.type as YType);
+    return { parent: parentRef, key: item.parentSub };
+  }
+
+  private placeOf(found: { item: Y.Item; fresh: boolean }): Place | typeof DROPPED {
+    if (!found.fresh) return this.existingPlace(found.item);
+    return this.place(found.item, this.offsetOf(found.item));
+  }
+
+  private offsetOf(item: Y.Item): number {
+    for (const entry of this.fresh.get(item.id.client) ?? []) {
+      if (entry.item === item) return entry.offset;
+    }
+    return 0;
+  }
+
+  rootOf(parent: Parent): string {
+    for (let p = parent; ; ) {
+      if (p.kind === 'root') return p.name;
+      if (p.kind === 'type') {
+        const holder = holderOf(p.type) as Y.Item;
+        p = this.existingPlace(holder).parent;
+        continue;
+      }
+      const place = this.place(p.holder, this.offsetOf(p.holder));
+      if (place === DROPPED) throw new Missing('a dropped parent');
+      p = place.parent;
+    }
+  }
+
+  /** The hops from the root's container down to a write at `place`. */
+  hops(place: Place): { root: string; hops: Hop[] } {
+    const hops: Hop[] = [];
+    let { parent, key } = place;
+    for (;;) {
+      if (parent.kind === 'root') {
+        const root = this.doc.share.get(parent.name);
+        hops.unshift({
+          container: root ? this.existing(root as YType) : EMPTY_ROOT,
+          key
+        });
+        return { root: parent.name, hops };
+      }
+      if (parent.kind === 'type') {
+        hops.unshift({ container: this.existing(parent.type), key });
+        const holder = holderOf(parent.type) as Y.Item;
+        ({ parent, key } = this.existingPlace(holder));
+        continue;
+      }
+      hops.unshift({ container: this.newContainer(parent.holder), key });
+      const place = this.place(parent.holder, this.offsetOf(parent.holder));
+      if (place === DROPPED) throw new Missing('a dropped parent');
+      ({ parent, key } = place);
+    }
+  }
+
+  /** An existing type as the policy reads it. */
+  existing = (type: YType): Container => {
+    let container = this.existingContainers.get(type);
+    if (!container) {
+      container = { isNew: false, get: (key) => liveValue(type, key, this.existing) };
+      this.existingContainers.set(type, container);
+    }
+    return container;
+  };
+
+  newContainer = (holder: Y.Item): Container => {
+    let container = this.newContainers.get(holder);
+    if (!container) {
+      const values = this.newValues;
+      container = {
+        isNew: true,
+        get: (key) => values.get(holder)?.get(key)
+      };
+      this.newContainers.set(holder, container);
+    }
+    return container;
+  };
+
+  /** Records what a new item sets at a key of a new container (the last one wins, as in Yjs order). */
+  noteNewValue(holder: Y.Item, key: string, values: unknown[]): void {
+    if (values.length === 0) return;
+    let map = this.newValues.get(holder);
+    if (!map) this.newValues.set(holder, (map = new Map()));
+    map.set(key, values[values.length - 1]);
+  }
+
+  /** Document items covered by a deleted range (new items of this update are skipped). */
+  *deletedItems(client: number, clock: number, len: number): Generator<Y.Item> {
+    const end = clock + len;
+    const known = Y.getState(this.doc.store, client);
+    // New items continue the room's clocks without a gap (checked above).
+    let freshLength = 0;
+    for (const { item, offset } of this.fresh.get(client) ?? []) freshLength += item.length - offset;
+    // Deleting what neither holds: Yjs would keep the deletion pending.
+    if (end > known + freshLength) {
+      throw new Missing(`a deletion of ${client}:${clock}..${end} the room does not hold`);
+    }
+    const upTo = Math.min(end, known);
+    const structs = clientStructs(this.doc, client);
+    if (clock >= upTo || !structs) return;
+    for (let i = Y.findIndexSS(structs, clock); i < structs.length; i++) {
+      const struct = structs[i];
+      if (struct.id.clock >= upTo) break;
+      if (struct instanceof Y.Item && !struct.deleted) yield struct;
+    }
+  }
+}
+
+const EMPTY_ROOT: Container = { isNew: false, get: () => undefined };
+
+/** Identity of a (container, key) pair, to pair a deletion with the set that replaces it. */
+function parentIdentity(parent: Parent): unknown {
+  return parent.kind === 'root' ? `root:${parent.name}` : parent.kind === 'type' ? parent.type : parent.holder;
+}
+
+/**
+ * The writes an update makes to a document, or `missing` when some of it
+ * depends on content neither holds. Writes under roots the policy leaves open
+ * are not listed: nothing there is checked.
+ */
+export function writesOf(
+  doc: Y.Doc,
+  update: { structs: readonly Struct[]; ds: DeleteSet },
+  known: Map<number, number>,
+  policy: RoomPolicy
+): UpdateWrites {
+  try {
+    const resolver = new Resolver(doc, update.structs, known);
+    const sets: { item: Y.Item; offset: number; place: Place; root: string; values: unknown[] }[] = [];
+    /** (container, key) pairs given a live value by this update. */
+    const replaced = new Map<unknown, Set<string>>();
+    for (const { item, offset } of resolver.newItems()) {
+      const place = resolver.place(item, offset);
+      if (place === DROPPED) continue;
+      const root = resolver.rootOf(place.parent);
+      const values = valuesOf(item, offset, (holder) => resolver.newContainer(holder));
+      if (place.key !== null) {
+        if (place.parent.kind === 'new') resolver.noteNewValue(place.parent.holder, place.key, values);
+        if (values.length > 0) {
+          const id = parentIdentity(place.parent);
+          let keys = replaced.get(id);
+          if (!keys) replaced.set(id, (keys = new Set()));
+          keys.add(place.key);
+        }
+      }
+      if (rootIsOpen(policy, root)) continue;
+      sets.push({ item, offset, place, root, values });
+    }
+    const replacedHere = (place: Place) =>
+      place.key !== null && (replaced.get(parentIdentity(place.parent))?.has(place.key) ?? false);
+
+    const writes: Write[] = [];
+    for (const { place, root, values } of sets) {
+      // Content already collected (ContentDeleted) at a key nothing else in
+      // this update sets leaves the key empty: a removal.
+      const op = values.length === 0 && place.key !== null && !replacedHere(place) ? 'remove' : 'set';
+      writes.push({ op, root, hops: resolver.hops(place).hops, values });
+    }
+    for (const [client, ranges] of update.ds.clients) {
+      for (const range of ranges) {
+        for (const item of resolver.deletedItems(client, range.clock, range.len)) {
+          const place: Place = {
+            parent: resolver.typeParent(item.parent as YType),
+            key: item.parentSub
+          };
+          const root = resolver.rootOf(place.parent);
+          if (rootIsOpen(policy, root)) continue;
+          // The old value of a key this update sets again: the set is the write.
+          if (replacedHere(place)) continue;
+          writes.push({ op: 'remove', root, hops: resolver.hops(place).hops, values: [] });
+        }
+      }
+    }
+    return { ok: true, writes };
+  } catch (error) {
+    if (error instanceof Missing) return { ok: false, missing: error.message };
+    throw error;
+  }
+}
