@@ -16,6 +16,8 @@
  * the default set; BENCH_PARTS=F): BENCH_F_EDITS (the whole trace),
  * BENCH_F_RELOADS (10), BENCH_F_EDIT_RELOADS (100), BENCH_F_KEYS (1000),
  * BENCH_F_KEY_MS (60); see partF.ts.
+ * G, the ownership check (in the default set): BENCH_G_WORDS (50000),
+ * BENCH_G_KEYSTROKES (2000), BENCH_G_THREADS (500), BENCH_G_ROUNDS (3).
  * BENCH_RESULTS: where parts E and F write their markdown (a full run of
  * either writes bench/RESULTS.md).
  */
@@ -29,6 +31,7 @@ import { runPartC } from './partC.js';
 import { runPartD } from './partD.js';
 import { runPartE } from './partE.js';
 import { runPartF } from './partF.js';
+import { runPartG } from './partG.js';
 import { fmtBytes, fmtMs, ROOT, TRACES_DIR, type Row } from './util.js';
 
 // Heap figures need explicit collections; re-run ourselves with the flag
@@ -60,7 +63,8 @@ const parts: Record<string, { title: string; run: () => Promise<Row[]> }> = {
   F: {
     title: 'client side: automerge-paper trace document in Chromium (issue 9, part 3)',
     run: runPartF
-  }
+  },
+  G: { title: 'what the ownership check costs (issue 14)', run: runPartG }
 };
 
 function versionOf(pkg: string): string {
@@ -95,7 +99,7 @@ function printTable(rows: Row[]): void {
 }
 
 async function main(): Promise<void> {
-  const selected = (process.env.BENCH_PARTS ?? 'A,B,C,D')
+  const selected = (process.env.BENCH_PARTS ?? 'A,B,C,D,G')
     .split(',')
     .map((p) => p.trim().toUpperCase())
     .filter((p) => p in parts);

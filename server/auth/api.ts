@@ -168,6 +168,17 @@ export function createAccessApi(access: Access, relay: Relay, logger: Logger) {
       logger.info('invite revoked', { invite: id, by: principal.personId });
       return [200, { ok: true }];
     },
+    'DELETE credentials': async (req, parts) => {
+      const principal = await principalOf(req, true);
+      const id = parts[0] ?? '';
+      const record = access.store.getCredential(id);
+      if (!record || record.revokedAt !== null) {
+        throw new HttpError(404, 'There is no active credential with that id.', 'not-found');
+      }
+      const closed = revokeCredential(access, relay, id);
+      logger.info('credential revoked', { credential: id, by: principal.personId, closed });
+      return [200, { ok: true, closed }];
+    },
     'DELETE members': async (req, parts) => {
       const principal = await principalOf(req, true);
       const personId = parts[0] ?? '';
@@ -204,6 +215,20 @@ export function createAccessApi(access: Access, relay: Relay, logger: Logger) {
     }
     return true;
   };
+}
+
+/**
+ * Revokes one credential: refused from now on, and every socket open with it
+ * closed at once (a revoked device must not keep writing through a socket it
+ * opened before). Returns how many were closed.
+ */
+export function revokeCredential(access: Access, relay: Relay, credentialId: string): number {
+  access.store.revokeCredential(credentialId, Date.now());
+  return relay.closeWhere(
+    (info) => info.principal?.credentialId === credentialId,
+    CLOSE.forbidden,
+    'this device was signed out of the workspace'
+  );
 }
 
 /** Removes a person: credentials refused, open connections closed, member entry marked. */

@@ -142,10 +142,22 @@ export async function tokenCommand(argv: string[], out = console.log): Promise<v
       return;
     }
     if (values.revoke) {
-      if (!ctx.access.store.revokeCredential(values.revoke, Date.now())) {
+      const record = ctx.access.store.getCredential(values.revoke);
+      if (!record || record.revokedAt !== null) {
         throw new CliError(`There is no active token with id ${values.revoke} (see --list).`);
       }
-      out(`Token ${values.revoke} revoked: it is refused from its next connection.`);
+      // Through the running relay, its open connections close at once.
+      const closedNow = await throughRunningRelay(
+        ctx,
+        'DELETE',
+        `credentials/${encodeURIComponent(values.revoke)}`
+      );
+      if (!closedNow) ctx.access.store.revokeCredential(values.revoke, Date.now());
+      out(
+        closedNow
+          ? `Token ${values.revoke} revoked: its open connections were closed.`
+          : `Token ${values.revoke} revoked: it is refused from its next connection.`
+      );
       return;
     }
     const name = values.name?.trim();
@@ -212,38 +224,51 @@ async function memberNames(ctx: Context): Promise<Map<string, string>> {
 }
 
 /**
- * Removal works with the relay running or not. Running: through its API with
- * a one-off editor token (so open connections close at once). Stopped: the
- * records and the member list are written directly.
+ * Asks the running relay to do something through its API, with a one-off
+ * editor token revoked afterwards, so it can act on open connections at
+ * once. False when no relay runs or it cannot be reached at the address we
+ * guess; a refusal throws its sentence.
+ */
+async function throughRunningRelay(ctx: Context, method: string, path: string): Promise<boolean> {
+  if (runningPid(ctx.dataDir) === null) return false;
+  const { credential, record } = await ctx.access.issueToken({ role: 'editor', name: 'npm run' });
+  try {
+    const response = await fetch(`${ctx.baseUrl}/api/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${credential}` }
+    });
+    if (!response.ok) {
+      const body = (await response.json().catch(() => ({}))) as { error?: string };
+      throw new CliError(`The relay refused: ${body.error ?? response.status}`);
+    }
+    return true;
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    ctx.out(
+      `Could not reach the running relay at ${ctx.baseUrl} (set PUBLIC_URL or PORT); ` +
+        'open connections close when they next reconnect.'
+    );
+    return false;
+  } finally {
+    ctx.access.store.revokeCredential(record.id, Date.now());
+  }
+}
+
+/**
+ * Removal works with the relay running or not. Running: through its API (so
+ * open connections close at once). Stopped: the records and the member list
+ * are written directly.
  */
 async function removeOffOrOnline(ctx: Context, personId: string): Promise<void> {
   const running = runningPid(ctx.dataDir) !== null;
   if (running) {
-    const { credential, record } = await ctx.access.issueToken({
-      role: 'editor',
-      name: 'npm run members'
-    });
-    try {
-      const response = await fetch(`${ctx.baseUrl}/api/members/${encodeURIComponent(personId)}`, {
-        method: 'DELETE',
-        headers: { authorization: `Bearer ${credential}` }
-      });
-      if (!response.ok) {
-        const body = (await response.json().catch(() => ({}))) as { error?: string };
-        throw new CliError(`The relay refused: ${body.error ?? response.status}`);
-      }
-    } catch (error) {
-      if (error instanceof CliError) throw error;
-      // The relay runs but is not reachable at the address we guessed:
-      // the records still refuse the person from their next connection.
-      ctx.access.removePerson(personId, 'cli');
-      ctx.out(
-        `Could not reach the running relay at ${ctx.baseUrl} (set PUBLIC_URL or PORT); ` +
-          'the person is refused from their next connection.'
-      );
-    } finally {
-      ctx.access.store.revokeCredential(record.id, Date.now());
-    }
+    const done = await throughRunningRelay(
+      ctx,
+      'DELETE',
+      `members/${encodeURIComponent(personId)}`
+    );
+    // Unreachable: the records still refuse the person from their next connection.
+    if (!done) ctx.access.removePerson(personId, 'cli');
   } else {
     ctx.access.removePerson(personId, 'cli');
     const store = new SqliteStore(join(ctx.dataDir, 'relay.sqlite'));

@@ -25,9 +25,7 @@ import {
   type Write
 } from '../../src/lib/model/writePolicy.js';
 
-export type UpdateWrites =
-  | { ok: true; writes: Write[] }
-  | { ok: false; missing: string };
+export type UpdateWrites = { ok: true; writes: Write[] } | { ok: false; missing: string };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yjs's own type parameter
 type YType = Y.AbstractType<any>;
@@ -59,7 +57,11 @@ function clientStructs(doc: Y.Doc, client: number): Array<Y.Item | Y.GC> | undef
 // ---------------------------------------------------------------- values
 
 /** What a new item sets: its values, a shared type as a Container of its own. */
-function valuesOf(item: Y.Item, offset: number, containerOf: (item: Y.Item) => Container): unknown[] {
+function valuesOf(
+  item: Y.Item,
+  offset: number,
+  containerOf: (item: Y.Item) => Container
+): unknown[] {
   const content = item.content;
   if (content instanceof Y.ContentType) return [containerOf(item)];
   if (content instanceof Y.ContentDeleted) return [];
@@ -72,11 +74,7 @@ function valuesOf(item: Y.Item, offset: number, containerOf: (item: Y.Item) => C
 }
 
 /** A key's live value in an existing type, as the policy reads it. */
-function liveValue(
-  type: YType,
-  key: string,
-  wrap: (type: YType) => Container
-): unknown {
+function liveValue(type: YType, key: string, wrap: (type: YType) => Container): unknown {
   const item = mapItem(type, key);
   if (!item || item.deleted) return undefined;
   if (item.content instanceof Y.ContentType) return wrap(item.content.type as YType);
@@ -88,9 +86,7 @@ function liveValue(
 
 /** Where an item lives: a root, an existing type, or a type this update creates. */
 type Parent =
-  | { kind: 'root'; name: string }
-  | { kind: 'type'; type: YType }
-  | { kind: 'new'; holder: Y.Item };
+  { kind: 'root'; name: string } | { kind: 'type'; type: YType } | { kind: 'new'; holder: Y.Item };
 
 interface Place {
   parent: Parent;
@@ -137,7 +133,9 @@ class Resolver {
         continue;
       }
       if (gapped.has(client) || struct.id.clock > expected) {
-        throw new Missing(`client ${client} continues from clock ${expected}, sent ${struct.id.clock}`);
+        throw new Missing(
+          `client ${client} continues from clock ${expected}, sent ${struct.id.clock}`
+        );
       }
       next.set(client, end);
       if (!(struct instanceof Y.Item)) continue;
@@ -227,10 +225,12 @@ class Resolver {
     if (offset > 0 && this.find(Y.createID(item.id.client, item.id.clock + offset - 1)) === 'gc') {
       return DROPPED;
     }
-    if (typeof parent === 'string') return { parent: { kind: 'root', name: parent }, key: item.parentSub };
+    if (typeof parent === 'string')
+      return { parent: { kind: 'root', name: parent }, key: item.parentSub };
     const holder = this.find(parent as Y.ID);
     if (holder === 'gc') return DROPPED;
-    if (holder.fresh && this.place(holder.item, this.offsetOf(holder.item)) === DROPPED) return DROPPED;
+    if (holder.fresh && this.place(holder.item, this.offsetOf(holder.item)) === DROPPED)
+      return DROPPED;
     if (!(holder.item.content instanceof Y.ContentType)) {
       // Yjs cannot integrate it (the update fails to apply); refuse it here.
       throw new Missing('a parent that is not a shared type');
@@ -254,7 +254,7 @@ class Resolver {
   }
 
   rootOf(parent: Parent): string {
-    for (let p = parent; ; ) {
+    for (let p = parent; ;) {
       if (p.kind === 'root') return p.name;
       if (p.kind === 'type') {
         const holder = holderOf(p.type) as Y.Item;
@@ -330,7 +330,8 @@ class Resolver {
     const known = Y.getState(this.doc.store, client);
     // New items continue the room's clocks without a gap (checked above).
     let freshLength = 0;
-    for (const { item, offset } of this.fresh.get(client) ?? []) freshLength += item.length - offset;
+    for (const { item, offset } of this.fresh.get(client) ?? [])
+      freshLength += item.length - offset;
     // Deleting what neither holds: Yjs would keep the deletion pending.
     if (end > known + freshLength) {
       throw new Missing(`a deletion of ${client}:${clock}..${end} the room does not hold`);
@@ -350,7 +351,11 @@ const EMPTY_ROOT: Container = { isNew: false, get: () => undefined };
 
 /** Identity of a (container, key) pair, to pair a deletion with the set that replaces it. */
 function parentIdentity(parent: Parent): unknown {
-  return parent.kind === 'root' ? `root:${parent.name}` : parent.kind === 'type' ? parent.type : parent.holder;
+  return parent.kind === 'root'
+    ? `root:${parent.name}`
+    : parent.kind === 'type'
+      ? parent.type
+      : parent.holder;
 }
 
 /**
@@ -366,7 +371,8 @@ export function writesOf(
 ): UpdateWrites {
   try {
     const resolver = new Resolver(doc, update.structs, known);
-    const sets: { item: Y.Item; offset: number; place: Place; root: string; values: unknown[] }[] = [];
+    const sets: { item: Y.Item; offset: number; place: Place; root: string; values: unknown[] }[] =
+      [];
     /** (container, key) pairs given a live value by this update. */
     const replaced = new Map<unknown, Set<string>>();
     for (const { item, offset } of resolver.newItems()) {
@@ -375,7 +381,8 @@ export function writesOf(
       const root = resolver.rootOf(place.parent);
       const values = valuesOf(item, offset, (holder) => resolver.newContainer(holder));
       if (place.key !== null) {
-        if (place.parent.kind === 'new') resolver.noteNewValue(place.parent.holder, place.key, values);
+        if (place.parent.kind === 'new')
+          resolver.noteNewValue(place.parent.holder, place.key, values);
         if (values.length > 0) {
           const id = parentIdentity(place.parent);
           let keys = replaced.get(id);
@@ -393,12 +400,16 @@ export function writesOf(
     for (const { place, root, values } of sets) {
       // Content already collected (ContentDeleted) at a key nothing else in
       // this update sets leaves the key empty: a removal.
-      const op = values.length === 0 && place.key !== null && !replacedHere(place) ? 'remove' : 'set';
+      const op =
+        values.length === 0 && place.key !== null && !replacedHere(place) ? 'remove' : 'set';
       writes.push({ op, root, hops: resolver.hops(place).hops, values });
     }
     for (const [client, ranges] of update.ds.clients) {
       for (const range of ranges) {
         for (const item of resolver.deletedItems(client, range.clock, range.len)) {
+          // Deleting a type deletes what it holds: the type's removal is the write.
+          const holder = holderOf(item.parent as YType);
+          if (holder && (holder.deleted || Y.isDeleted(update.ds, holder.id))) continue;
           const place: Place = {
             parent: resolver.typeParent(item.parent as YType),
             key: item.parentSub

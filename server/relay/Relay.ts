@@ -892,7 +892,8 @@ export class Relay {
       return this.refuse(connection, CLOSE.forbidden, decision.reason);
     }
     if (decision?.action === 'drop') return this.dropUpdate(connection, update, decision.reason);
-    if (decision?.action === 'resync') return this.askForMissing(connection, update, decision.reason);
+    if (decision?.action === 'resync')
+      return this.askForMissing(connection, update, decision.reason);
 
     // What actually changed: an update the room already has yields nothing to
     // store or forward (a reconnecting client resends much of what we hold).

@@ -20,7 +20,7 @@ import { ROOT, TRACES_DIR } from '../../scripts/bench/util.js';
 
 /** Tiny sizes, by the variables each part documents (scripts/bench/index.ts, partE.ts, partF.ts). */
 const TINY: Record<string, string> = {
-  BENCH_PARTS: 'A,B,C,D,E,F',
+  BENCH_PARTS: 'A,B,C,D,E,F,G',
   BENCH_BUILD: 'never',
   // A: relay memory per idle document
   BENCH_DOCS: '3',
@@ -53,7 +53,12 @@ const TINY: Record<string, string> = {
   BENCH_F_EDITS: '2000',
   BENCH_F_RELOADS: '1',
   BENCH_F_EDIT_RELOADS: '2',
-  BENCH_F_KEYS: '10'
+  BENCH_F_KEYS: '10',
+  // G
+  BENCH_G_WORDS: '300',
+  BENCH_G_KEYSTROKES: '20',
+  BENCH_G_THREADS: '3',
+  BENCH_G_ROUNDS: '1'
 };
 
 /** One figure per part that must be printed with a number: the part's point. */
@@ -69,7 +74,9 @@ const KEY_FIGURES: [part: string, measure: RegExp][] = [
   ['E', /^stored bytes after the trace/],
   ['F', /^from IndexedDB: navigation → editable/],
   ['F', /^IndexedDB after \d+ reloads with a small edit/],
-  ['F', /^keystroke → paint, p50 \/ p99/]
+  ['F', /^keystroke → paint, p50 \/ p99/],
+  ['G', /^decision per keystroke/],
+  ['G', /^typing burst: process CPU per keystroke$/]
 ];
 
 interface TableRow {

@@ -350,7 +350,12 @@ const indexOperations: [weight: number, op: Operation<FuzzContext>][] = [
     2,
     function mirrorOpenDocument(ctx, peer) {
       // What the editor page does after a meta change: write the title back.
-      syncEntryFromDoc(peer.doc(INDEX_ROOM), DOC_ID, readMeta(peer.doc(DOC_ROOM)));
+      syncEntryFromDoc(
+        peer.doc(INDEX_ROOM),
+        DOC_ID,
+        readMeta(peer.doc(DOC_ROOM)),
+        author(peer).userId
+      );
     }
   ]
 ];
@@ -532,7 +537,12 @@ function runSeed(seed: number, ops = suite.ops): RunResult {
     expect(before, `${hint}: the open document is listed`).not.toBeNull();
     const expectedTitle = before ? winningTitle(meta, before) : meta.title;
     for (const peer of net.peers) {
-      syncEntryFromDoc(peer.doc(INDEX_ROOM), DOC_ID, readMeta(peer.doc(DOC_ROOM)));
+      syncEntryFromDoc(
+        peer.doc(INDEX_ROOM),
+        DOC_ID,
+        readMeta(peer.doc(DOC_ROOM)),
+        author(peer).userId
+      );
     }
     net.flush();
     assertConverged(net, `${hint}, after healing`);

@@ -286,9 +286,18 @@ describe('deleteEntry / restoreEntry', () => {
 describe('syncEntryFromDoc', () => {
   const meta = { title: 'From doc', kind: 'adr' as const, createdAt: 50, createdBy: 'u-ada' };
 
+  it('names nobody when the writer is not the author (the relay refuses anyone else’s id)', () => {
+    const index = new Y.Doc();
+    syncEntryFromDoc(index, 'd1', meta, 'u-bo');
+    const entry = getDocumentsMap(index).get('d1') as Y.Map<unknown>;
+    expect(entry.get('title')).toBe('From doc');
+    expect(entry.has('createdBy')).toBe(false);
+    expect(entry.has('updatedBy')).toBe(false);
+  });
+
   it('creates a missing entry from the document meta', () => {
     const index = new Y.Doc();
-    syncEntryFromDoc(index, 'd1', meta);
+    syncEntryFromDoc(index, 'd1', meta, 'u-ada');
     expect(getEntry(index, 'd1')).toMatchObject({
       id: 'd1',
       title: 'From doc',
@@ -306,7 +315,7 @@ describe('syncEntryFromDoc', () => {
     const index = new Y.Doc();
     addEntry(index, { id: 'd1', title: 'Old', kind: 'note', author: bob, now: 10 });
     touchEntry(index, 'd1', bob, 20);
-    syncEntryFromDoc(index, 'd1', meta);
+    syncEntryFromDoc(index, 'd1', meta, 'u-ada');
     expect(getEntry(index, 'd1')).toMatchObject({
       title: 'From doc',
       kind: 'adr',
@@ -319,15 +328,15 @@ describe('syncEntryFromDoc', () => {
 
   it('writes nothing when the entry already mirrors the meta', () => {
     const index = new Y.Doc();
-    syncEntryFromDoc(index, 'd1', meta);
-    expect(countUpdates(index, () => syncEntryFromDoc(index, 'd1', meta))).toBe(0);
+    syncEntryFromDoc(index, 'd1', meta, 'u-ada');
+    expect(countUpdates(index, () => syncEntryFromDoc(index, 'd1', meta, 'u-ada'))).toBe(0);
   });
 
   it('does not restore a deleted document by opening it', () => {
     const index = new Y.Doc();
-    syncEntryFromDoc(index, 'd1', meta);
+    syncEntryFromDoc(index, 'd1', meta, 'u-ada');
     deleteEntry(index, 'd1', ada, 60);
-    syncEntryFromDoc(index, 'd1', { ...meta, title: 'Renamed' });
+    syncEntryFromDoc(index, 'd1', { ...meta, title: 'Renamed' }, 'u-ada');
     expect(getEntry(index, 'd1')).toMatchObject({ title: 'Renamed', deletedAt: 60 });
   });
 
@@ -340,7 +349,7 @@ describe('syncEntryFromDoc', () => {
     syncBoth(indexA, indexB);
     renameEntry(indexA, 'd1', 'Index rename', ada, 2);
     syncBoth(indexA, indexB);
-    syncEntryFromDoc(indexB, 'd1', { ...meta, title: 'Document rename', titleAt: 3 });
+    syncEntryFromDoc(indexB, 'd1', { ...meta, title: 'Document rename', titleAt: 3 }, 'u-ada');
     syncBoth(indexA, indexB);
     for (const index of [indexA, indexB]) {
       expect(getEntry(index, 'd1')).toMatchObject({ title: 'Document rename', titleAt: 3 });
@@ -351,7 +360,7 @@ describe('syncEntryFromDoc', () => {
     const index = new Y.Doc();
     add(index, 'd1', 1, 'Start');
     renameEntry(index, 'd1', 'List rename', ada, 9);
-    syncEntryFromDoc(index, 'd1', { ...meta, title: 'Older doc title', titleAt: 5 });
+    syncEntryFromDoc(index, 'd1', { ...meta, title: 'Older doc title', titleAt: 5 }, 'u-ada');
     expect(getEntry(index, 'd1')).toMatchObject({
       title: 'List rename',
       titleAt: 9,
@@ -362,18 +371,18 @@ describe('syncEntryFromDoc', () => {
   it('breaks a tie in time by the greater title, as isNewerTitle does', () => {
     const index = new Y.Doc();
     add(index, 'd1', 5, 'b');
-    syncEntryFromDoc(index, 'd1', { ...meta, kind: 'note', title: 'a', titleAt: 5 });
+    syncEntryFromDoc(index, 'd1', { ...meta, kind: 'note', title: 'a', titleAt: 5 }, 'u-ada');
     expect(getEntry(index, 'd1')?.title).toBe('b');
-    syncEntryFromDoc(index, 'd1', { ...meta, kind: 'note', title: 'c', titleAt: 5 });
+    syncEntryFromDoc(index, 'd1', { ...meta, kind: 'note', title: 'c', titleAt: 5 }, 'u-ada');
     expect(getEntry(index, 'd1')?.title).toBe('c');
   });
 
   it('dates a meta without titleAt by its createdAt', () => {
     const index = new Y.Doc();
     add(index, 'd1', 10, 'Listed');
-    syncEntryFromDoc(index, 'd1', { ...meta, kind: 'note', title: 'Doc', createdAt: 9 });
+    syncEntryFromDoc(index, 'd1', { ...meta, kind: 'note', title: 'Doc', createdAt: 9 }, 'u-ada');
     expect(getEntry(index, 'd1')?.title).toBe('Listed');
-    syncEntryFromDoc(index, 'd1', { ...meta, kind: 'note', title: 'Doc', createdAt: 11 });
+    syncEntryFromDoc(index, 'd1', { ...meta, kind: 'note', title: 'Doc', createdAt: 11 }, 'u-ada');
     expect(getEntry(index, 'd1')?.title).toBe('Doc');
   });
 
@@ -381,13 +390,18 @@ describe('syncEntryFromDoc', () => {
     // readMeta of an empty doc: title '', titleAt 0.
     const index = new Y.Doc();
     add(index, 'd1', 10, 'Listed');
-    syncEntryFromDoc(index, 'd1', {
-      title: '',
-      titleAt: 0,
-      kind: 'note',
-      createdAt: 0,
-      createdBy: ''
-    });
+    syncEntryFromDoc(
+      index,
+      'd1',
+      {
+        title: '',
+        titleAt: 0,
+        kind: 'note',
+        createdAt: 0,
+        createdBy: ''
+      },
+      'u-ada'
+    );
     expect(getEntry(index, 'd1')?.title).toBe('Listed');
   });
 
@@ -401,7 +415,7 @@ describe('syncEntryFromDoc', () => {
     add(a, 'd1', 1);
     deleteEntry(a, 'd1', ada, 2);
     // b opened the document from a link before its index synced.
-    syncEntryFromDoc(b, 'd1', meta);
+    syncEntryFromDoc(b, 'd1', meta, 'u-ada');
     syncBoth(a, b);
     expect(getEntry(a, 'd1')).toEqual(getEntry(b, 'd1'));
     expect(getEntry(a, 'd1')?.deletedAt).toBe(2);
@@ -416,7 +430,7 @@ describe('syncEntryFromDoc', () => {
       const b = indexWithClient(idB);
       add(a, 'd1', 1);
       deleteEntry(a, 'd1', ada, 2);
-      syncEntryFromDoc(b, 'd1', meta);
+      syncEntryFromDoc(b, 'd1', meta, 'u-ada');
       syncBoth(a, b);
       expect(getEntry(a, 'd1')).toEqual(getEntry(b, 'd1'));
       expect(listEntries(a, 'all')).toEqual(listEntries(b, 'all'));

@@ -142,7 +142,8 @@ export function initMeta(doc: Y.Doc, init: MetaInit): void {
     }
     if (!meta.has('kind')) meta.set('kind', init.kind);
     if (!meta.has('createdAt')) meta.set('createdAt', init.createdAt);
-    if (!meta.has('createdBy')) meta.set('createdBy', init.createdBy);
+    // Empty when the writer is not the author: only they may name themselves.
+    if (!meta.has('createdBy') && init.createdBy) meta.set('createdBy', init.createdBy);
     if (!meta.has('schemaVersion')) meta.set('schemaVersion', SCHEMA_VERSION);
   });
 }

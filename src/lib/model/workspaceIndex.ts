@@ -230,9 +230,11 @@ export function touchEntry(index: Y.Doc, id: string, author: Author, now: number
 /**
  * Brings an entry in line with its document's meta: the title when the
  * document's is newer, and the kind. Creates the entry when a document is
- * known (for example opened from a link) but not listed yet.
+ * known (for example opened from a link) but not listed yet; `createdBy` and
+ * `updatedBy` name their writer (writePolicy.ts), so an entry made for
+ * someone else's document carries neither until its author's arrives.
  */
-export function syncEntryFromDoc(index: Y.Doc, id: string, meta: MetaInit): void {
+export function syncEntryFromDoc(index: Y.Doc, id: string, meta: MetaInit, writer: string): void {
   const titleAt = meta.titleAt ?? meta.createdAt;
   const documents = getDocumentsMap(index);
   const map = documents.get(id);
@@ -243,9 +245,11 @@ export function syncEntryFromDoc(index: Y.Doc, id: string, meta: MetaInit): void
       created.set('titleAt', titleAt);
       created.set('kind', meta.kind);
       created.set('createdAt', meta.createdAt);
-      created.set('createdBy', meta.createdBy);
       created.set('updatedAt', meta.createdAt);
-      created.set('updatedBy', meta.createdBy);
+      if (meta.createdBy && meta.createdBy === writer) {
+        created.set('createdBy', meta.createdBy);
+        created.set('updatedBy', meta.createdBy);
+      }
       documents.set(id, created);
     });
     return;

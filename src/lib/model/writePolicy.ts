@@ -17,8 +17,9 @@
  *   whoever created it.
  * - document rooms: the body and fields as before (editors); `meta.createdBy`
  *   names its writer and never changes; field history entries and `updatedBy`
- *   name the writer; a retrospective entry is its person's; a reaction is the
- *   reactor's.
+ *   name the writer; a reaction is the reactor's. (Retrospective entries
+ *   stay writable by editors: importing a retrospective's Markdown writes
+ *   everyone's entries.)
  */
 import type { ParsedRoom } from './rooms.js';
 
@@ -152,10 +153,6 @@ const DOC_POLICY: RoomPolicy = {
       otherKeys: ANYONE
     },
     'fields.history': { kind: 'list', add: 'anyone', remove: 'nobody', names: 'by' },
-    'fields.retro': {
-      kind: 'map',
-      otherKeys: { ...ANYONE, keyNames: 'exact', holds: { kind: 'open' } }
-    },
     'fields.reactions': REACTIONS_MAP
   },
   otherRoots: { kind: 'open' }
@@ -257,7 +254,9 @@ export function checkWrite(policy: RoomPolicy, writer: string, write: Write): st
           if (!allowed(who, writer, container, spec.owner, current, holds)) {
             return `${where} cannot be ${write.op === 'remove' ? 'removed' : current === undefined ? 'set' : 'changed'} by this person`;
           }
-          return write.op === 'set' ? checkValues(rule.names, rule.holds, writer, write, where) : null;
+          return write.op === 'set'
+            ? checkValues(rule.names, rule.holds, writer, write, where)
+            : null;
         }
         if (!rule.holds) return beneathNew(hops, i) ? null : `${where} is not writable inside`;
         spec = rule.holds;
@@ -270,7 +269,9 @@ export function checkWrite(policy: RoomPolicy, writer: string, write: Write): st
           if (!allowed(who, writer, container, undefined, undefined, undefined)) {
             return `${where} cannot be ${write.op === 'remove' ? 'removed' : 'added to'} by this person`;
           }
-          return write.op === 'set' ? checkValues(spec.names, spec.holds, writer, write, where) : null;
+          return write.op === 'set'
+            ? checkValues(spec.names, spec.holds, writer, write, where)
+            : null;
         }
         if (!spec.holds) return beneathNew(hops, i) ? null : `${where} is not writable inside`;
         spec = spec.holds;

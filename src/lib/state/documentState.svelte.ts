@@ -186,7 +186,9 @@ export class DocumentState {
         titleAt: entry.titleAt,
         kind: entry.kind,
         createdAt: entry.createdAt,
-        createdBy: entry.createdBy
+        // `createdBy` names its writer (the relay refuses anyone else's id):
+        // someone else's document gets it from its author's device.
+        createdBy: entry.createdBy === this.identity.userId ? entry.createdBy : ''
       });
     }, SYSTEM);
     // The template goes in once, from the device that created the document.
@@ -258,7 +260,10 @@ export class DocumentState {
     // before the index has synced could undo someone's delete (a concurrent
     // new map under the same key replaces theirs whole).
     if (!entry && !this.workspace.session.state.synced) return;
-    this.workspace.doc.transact(() => syncEntryFromDoc(this.workspace.doc, this.id, meta), SYSTEM);
+    this.workspace.doc.transact(
+      () => syncEntryFromDoc(this.workspace.doc, this.id, meta, this.identity.userId),
+      SYSTEM
+    );
   }
 
   private readonly onUpdate = (_update: Uint8Array, origin: unknown) => {
