@@ -141,8 +141,12 @@ export class Access {
     }
     const policy = roomPolicy(parseRoom(room).type);
     if (!policy) return { action: 'refuse', reason: 'not a room of the documented scheme' };
-    const resolved = writesOf(update.doc(), update, update.known(), policy);
-    if (!resolved.ok) return { action: 'resync', reason: resolved.missing };
+    const resolved = writesOf(update.doc(), update, policy);
+    if (!resolved.ok) {
+      return 'missing' in resolved
+        ? { action: 'resync', reason: resolved.missing }
+        : { action: 'refuse', reason: `unreadable update: ${resolved.unreadable}` };
+    }
     for (const write of resolved.writes) {
       const problem = checkWrite(policy, principal.personId, write);
       if (problem) return { action: 'refuse', reason: `ownership refused: ${problem}` };

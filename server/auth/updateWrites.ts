@@ -25,7 +25,12 @@ import {
   type Write
 } from '../../src/lib/model/writePolicy.js';
 
-export type UpdateWrites = { ok: true; writes: Write[] } | { ok: false; missing: string };
+export type UpdateWrites =
+  | { ok: true; writes: Write[] }
+  /** It builds on content the room lacks: ask the client for everything. */
+  | { ok: false; missing: string }
+  /** It cannot be read as writes at all (nesting too deep to walk, say): refuse it. */
+  | { ok: false; unreadable: string };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yjs's own type parameter
 type YType = Y.AbstractType<any>;
@@ -105,6 +110,7 @@ class Missing extends Error {}
 class Resolver {
   /** New items by client, in clock order, with the offset of the first new clock. */
   private readonly fresh = new Map<number, { item: Y.Item; offset: number }[]>();
+  private readonly offsets = new Map<Y.Item, number>();
   private readonly places = new Map<Y.Item, Place | typeof DROPPED>();
   private readonly rootNames = new Map<YType, string>();
   private readonly newContainers = new Map<Y.Item, Container>();
@@ -116,14 +122,15 @@ class Resolver {
 
   constructor(
     private readonly doc: Y.Doc,
-    structs: readonly Struct[],
-    known: Map<number, number>
+    structs: readonly Struct[]
   ) {
     const next = new Map<number, number>();
     const gapped = new Set<number>();
     for (const struct of structs) {
       const client = struct.id.client;
-      const expected = next.get(client) ?? known.get(client) ?? 0;
+      // The room's clock for the client, read where needed: a long-lived
+      // room's state vector names every device session that ever wrote.
+      const expected = next.get(client) ?? Y.getState(doc.store, client);
       const end = struct.id.clock + struct.length;
       if (end <= expected) continue;
       // What follows a gap (a Skip, or a clock past the room's) is parked by
@@ -142,6 +149,7 @@ class Resolver {
       let list = this.fresh.get(client);
       if (!list) this.fresh.set(client, (list = []));
       list.push({ item: struct, offset: expected - struct.id.clock });
+      if (expected > struct.id.clock) this.offsets.set(struct, expected - struct.id.clock);
     }
   }
 
@@ -193,64 +201,74 @@ class Resolver {
   }
 
   /** A new item's place, as Yjs would integrate it. */
-  place(item: Y.Item, offset: number): Place | typeof DROPPED {
-    const known = this.places.get(item);
-    if (known) return known;
-    if (this.resolving.has(item)) throw new Missing('items whose places depend on each other');
-    this.resolving.add(item);
-    const place = this.resolve(item, offset);
-    this.resolving.delete(item);
-    this.places.set(item, place);
+  place(item: Y.Item): Place | typeof DROPPED {
+    // Iterative: an offline session merged into one update can chain
+    // thousands of new items, each placed where its origin is.
+    const chain: Y.Item[] = [];
+    let current = item;
+    let place: Place | typeof DROPPED;
+    for (;;) {
+      const known = this.places.get(current);
+      if (known) {
+        place = known;
+        break;
+      }
+      if (this.resolving.has(current)) throw new Missing('items whose places depend on each other');
+      this.resolving.add(current);
+      chain.push(current);
+      const step = this.resolve(current);
+      if ('sameAs' in step) {
+        current = step.sameAs;
+        continue;
+      }
+      place = step.place;
+      break;
+    }
+    for (const resolved of chain) {
+      this.places.set(resolved, place);
+      this.resolving.delete(resolved);
+    }
     return place;
   }
 
-  private resolve(item: Y.Item, offset: number): Place | typeof DROPPED {
+  /** An item's place, or the new item whose place it shares. */
+  private resolve(item: Y.Item): { place: Place | typeof DROPPED } | { sameAs: Y.Item } {
+    const offset = this.offsets.get(item) ?? 0;
     const parent = item.parent as unknown;
     if (offset === 0 && parent === null) {
       // Yjs: from the left origin when it is an item, else from the right origin.
       const left = item.origin ? this.find(item.origin) : null;
       const right = item.rightOrigin ? this.find(item.rightOrigin) : null;
-      if (left === 'gc' || right === 'gc') return DROPPED;
+      if (left === 'gc' || right === 'gc') return { place: DROPPED };
       const from = left ?? right;
-      if (!from) return DROPPED;
-      return this.placeOf(from);
+      if (!from) return { place: DROPPED };
+      return from.fresh ? { sameAs: from.item } : { place: this.existingPlace(from.item) };
     }
     if (parent === null) {
       // A struct starting inside what the room holds continues from its own
       // client's previous item, whatever origin it names.
       const left = this.find(Y.createID(item.id.client, item.id.clock + offset - 1));
-      if (left === 'gc') return DROPPED;
-      return this.placeOf(left);
+      if (left === 'gc') return { place: DROPPED };
+      return left.fresh ? { sameAs: left.item } : { place: this.existingPlace(left.item) };
     }
     if (offset > 0 && this.find(Y.createID(item.id.client, item.id.clock + offset - 1)) === 'gc') {
-      return DROPPED;
+      return { place: DROPPED };
     }
-    if (typeof parent === 'string')
-      return { parent: { kind: 'root', name: parent }, key: item.parentSub };
+    if (typeof parent === 'string') {
+      return { place: { parent: { kind: 'root', name: parent }, key: item.parentSub } };
+    }
     const holder = this.find(parent as Y.ID);
-    if (holder === 'gc') return DROPPED;
-    if (holder.fresh && this.place(holder.item, this.offsetOf(holder.item)) === DROPPED)
-      return DROPPED;
+    if (holder === 'gc') return { place: DROPPED };
     if (!(holder.item.content instanceof Y.ContentType)) {
       // Yjs cannot integrate it (the update fails to apply); refuse it here.
       throw new Missing('a parent that is not a shared type');
     }
+    // A new type nested in a new type: the nesting depth bounds this recursion.
+    if (holder.fresh && this.place(holder.item) === DROPPED) return { place: DROPPED };
     const parentRef: Parent = holder.fresh
       ? { kind: 'new', holder: holder.item }
       : this.typeParent(holder.item.content.type as YType);
-    return { parent: parentRef, key: item.parentSub };
-  }
-
-  private placeOf(found: { item: Y.Item; fresh: boolean }): Place | typeof DROPPED {
-    if (!found.fresh) return this.existingPlace(found.item);
-    return this.place(found.item, this.offsetOf(found.item));
-  }
-
-  private offsetOf(item: Y.Item): number {
-    for (const entry of this.fresh.get(item.id.client) ?? []) {
-      if (entry.item === item) return entry.offset;
-    }
-    return 0;
+    return { place: { parent: parentRef, key: item.parentSub } };
   }
 
   rootOf(parent: Parent): string {
@@ -261,7 +279,7 @@ class Resolver {
         p = this.existingPlace(holder).parent;
         continue;
       }
-      const place = this.place(p.holder, this.offsetOf(p.holder));
+      const place = this.place(p.holder);
       if (place === DROPPED) throw new Missing('a dropped parent');
       p = place.parent;
     }
@@ -287,7 +305,7 @@ class Resolver {
         continue;
       }
       hops.unshift({ container: this.newContainer(parent.holder), key });
-      const place = this.place(parent.holder, this.offsetOf(parent.holder));
+      const place = this.place(parent.holder);
       if (place === DROPPED) throw new Missing('a dropped parent');
       ({ parent, key } = place);
     }
@@ -366,19 +384,20 @@ function parentIdentity(parent: Parent): unknown {
 export function writesOf(
   doc: Y.Doc,
   update: { structs: readonly Struct[]; ds: DeleteSet },
-  known: Map<number, number>,
   policy: RoomPolicy
 ): UpdateWrites {
   try {
-    const resolver = new Resolver(doc, update.structs, known);
+    const resolver = new Resolver(doc, update.structs);
     const sets: { item: Y.Item; offset: number; place: Place; root: string; values: unknown[] }[] =
       [];
     /** (container, key) pairs given a live value by this update. */
     const replaced = new Map<unknown, Set<string>>();
     for (const { item, offset } of resolver.newItems()) {
-      const place = resolver.place(item, offset);
+      const place = resolver.place(item);
       if (place === DROPPED) continue;
       const root = resolver.rootOf(place.parent);
+      // Nothing under an open root is judged (a document's body: typing).
+      if (rootIsOpen(policy, root)) continue;
       const values = valuesOf(item, offset, (holder) => resolver.newContainer(holder));
       if (place.key !== null) {
         if (place.parent.kind === 'new')
@@ -390,7 +409,6 @@ export function writesOf(
           keys.add(place.key);
         }
       }
-      if (rootIsOpen(policy, root)) continue;
       sets.push({ item, offset, place, root, values });
     }
     const replacedHere = (place: Place) =>
@@ -425,6 +443,6 @@ export function writesOf(
     return { ok: true, writes };
   } catch (error) {
     if (error instanceof Missing) return { ok: false, missing: error.message };
-    throw error;
+    return { ok: false, unreadable: error instanceof Error ? error.message : String(error) };
   }
 }

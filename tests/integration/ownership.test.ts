@@ -97,6 +97,8 @@ interface Client {
   doc: Y.Doc;
   /** The close code the relay sent, once it closed this connection. */
   closedWith: number | null;
+  /** The reason it gave. */
+  closeReason: string;
 }
 
 /** A published y-websocket client for `person`, synced with the room. */
@@ -104,22 +106,34 @@ async function connect(room: string, person: Joined, doc = new Y.Doc()): Promise
   const provider = resources.provider(
     connectProvider(relay.wsUrl, room, doc, { token: person.credential })
   );
-  const client: Client = { room, person, provider, doc, closedWith: null };
+  const client: Client = { room, person, provider, doc, closedWith: null, closeReason: '' };
   provider.on('connection-close', (event) => {
-    client.closedWith ??= event?.code ?? 0;
+    if (client.closedWith !== null) return;
+    client.closedWith = event?.code ?? 0;
+    client.closeReason = event?.reason ?? '';
   });
   await whenSynced(provider, `${person.personId} synced in ${room}`);
   return client;
 }
 
-/** Writes `change` in one transaction and waits for the relay to close the sender with 4403. */
-async function expectRefused(client: Client, change: (doc: Y.Doc) => void): Promise<void> {
+/**
+ * Writes `change` in one transaction and waits for the relay to close the
+ * sender with 4403, for the reason `because` matches (the policy's words).
+ */
+async function expectRefused(
+  client: Client,
+  because: RegExp,
+  change: (doc: Y.Doc) => void
+): Promise<void> {
   client.doc.transact(() => change(client.doc));
   await waitFor(() => client.closedWith !== null, {
     timeoutMs: 5_000,
     message: `the relay to close ${client.person.personId}'s connection to ${client.room}`
   });
   expect(client.closedWith).toBe(CLOSE.forbidden);
+  // Refused by the write policy, for this write, not for anything else a 4403 may mean.
+  expect(client.closeReason).toMatch(/^ownership refused: /);
+  expect(client.closeReason).toMatch(because);
 }
 
 let marks = 0;
@@ -295,9 +309,13 @@ describe('comment rooms: only the author changes a comment', () => {
     await hasComment(editor, 't', 0);
     await hasComment(observer, 't', 0);
 
-    await expectRefused(commenter, (doc) => commentMap(doc, 't', 0).set('text', 'Cy rewrote'));
+    await expectRefused(commenter, /comments\[\]\.text cannot be changed/, (doc) =>
+      commentMap(doc, 't', 0).set('text', 'Cy rewrote')
+    );
     // Not even an editor: the role writes the room, ownership decides the comment.
-    await expectRefused(editor, (doc) => commentMap(doc, 't', 0).set('text', 'Ana rewrote'));
+    await expectRefused(editor, /comments\[\]\.text cannot be changed/, (doc) =>
+      commentMap(doc, 't', 0).set('text', 'Ana rewrote')
+    );
     await barrier(author, observer);
     expect(readThread(await stored(room), 't')?.comments[0].text).toBe('Ben wrote this');
     expect(readThread(observer.doc, 't')?.comments[0].text).toBe('Ben wrote this');
@@ -323,7 +341,9 @@ describe('comment rooms: only the author changes a comment', () => {
     await hasComment(other, 't', 1);
     await hasComment(observer, 't', 1);
 
-    await expectRefused(other, (doc) => commentMap(doc, 't', 1).set('deletedAt', Date.now()));
+    await expectRefused(other, /comments\[\]\.deletedAt cannot be set/, (doc) =>
+      commentMap(doc, 't', 1).set('deletedAt', Date.now())
+    );
     await barrier(author, observer);
     expect(readThread(await stored(room), 't')?.comments[1].deletedAt).toBeNull();
     expect(readThread(observer.doc, 't')?.comments[1].deletedAt).toBeNull();
@@ -351,7 +371,7 @@ describe('comment rooms: only the author changes a comment', () => {
     await hasComment(asked, 't', 0);
     await hasComment(observer, 't', 0);
 
-    await expectRefused(asked, (doc) =>
+    await expectRefused(asked, /comments\[\]\.ask cannot be changed/, (doc) =>
       commentMap(doc, 't', 0).set('ask', {
         ...ask,
         assignees: [ana.personId],
@@ -379,7 +399,9 @@ describe('comment rooms: only the author changes a comment', () => {
     await hasComment(other, 't', 0);
     await hasComment(observer, 't', 0);
 
-    await expectRefused(other, (doc) => commentMap(doc, 't', 0).set('author', cy.personId));
+    await expectRefused(other, /comments\[\]\.author cannot be changed/, (doc) =>
+      commentMap(doc, 't', 0).set('author', cy.personId)
+    );
     await barrier(author, observer);
     expect(authors(await stored(room), 't')).toEqual([['t.0', ben.personId]]);
     expect(authors(observer.doc, 't')).toEqual([['t.0', ben.personId]]);
@@ -393,10 +415,11 @@ describe('comment rooms: only the author changes a comment', () => {
     const hostile = await connect(room, cy);
     await hasComment(hostile, 't', 0);
     await hasComment(observer, 't', 0);
-    const reactionsOf = (doc: Y.Doc) =>
-      commentMap(doc, 't', 0).get('reactions') as Y.Map<number>;
+    const reactionsOf = (doc: Y.Doc) => commentMap(doc, 't', 0).get('reactions') as Y.Map<number>;
 
-    await expectRefused(hostile, (doc) => reactionsOf(doc).set(`${ben.personId}:👍`, Date.now()));
+    await expectRefused(hostile, /reactions\.[^.]+:👍 belongs to someone else/, (doc) =>
+      reactionsOf(doc).set(`${ben.personId}:👍`, Date.now())
+    );
     await barrier(author, observer);
     expect(readThread(await stored(room), 't')?.comments[0].reactions).toEqual([]);
     expect(readThread(observer.doc, 't')?.comments[0].reactions).toEqual([]);
@@ -419,7 +442,9 @@ describe('comment rooms: only the author changes a comment', () => {
     expect(reactionsOf(await stored(room)).has(`${cy.personId}:👍`)).toBe(false);
 
     // Taking Ben's reaction away is writing in his name too.
-    await expectRefused(reactor, (doc) => reactionsOf(doc).delete(`${ben.personId}:👀`));
+    await expectRefused(reactor, /reactions\.[^.]+:👀 belongs to someone else/, (doc) =>
+      reactionsOf(doc).delete(`${ben.personId}:👀`)
+    );
     await barrier(author, observer);
     expect(readThread(await stored(room), 't')?.comments[0].reactions).toEqual([
       { emoji: '👀', people: [ben.personId] }
@@ -439,11 +464,17 @@ describe('comment rooms: only the author changes a comment', () => {
     await hasComment(owner, 't', 1);
     await hasComment(observer, 't', 1);
 
-    await expectRefused(replier, (doc) => getThreadsMap(doc).delete('t'));
-    await expectRefused(owner, (doc) => getThreadsMap(doc).delete('t'));
+    await expectRefused(replier, /^[^:]+: threads\.t cannot be removed/, (doc) =>
+      getThreadsMap(doc).delete('t')
+    );
+    await expectRefused(owner, /^[^:]+: threads\.t cannot be removed/, (doc) =>
+      getThreadsMap(doc).delete('t')
+    );
     const ownReply = await connect(room, cy);
     await hasComment(ownReply, 't', 1);
-    await expectRefused(ownReply, (doc) => commentsOf(doc, 't').delete(1));
+    await expectRefused(ownReply, /threads\.t\.comments\[\] cannot be removed/, (doc) =>
+      commentsOf(doc, 't').delete(1)
+    );
     await barrier(witness, observer);
     const expected = [
       ['t.0', ben.personId],
@@ -473,20 +504,20 @@ describe('comment rooms: only the author changes a comment', () => {
     // The model's own reply function, given Ben's id by Cy.
     const plain = await connect(room, cy);
     await hasComment(plain, 't', 0);
-    await expectRefused(plain, (doc) =>
+    await expectRefused(plain, /comments\[\]\.author names someone else/, (doc) =>
       addReply(doc, 't', { commentId: 'x1', author: ben.personId, text: 'as Ben', now: 1 })
     );
     // Self, then other: the first value is collected, the last one names Ben.
     const selfThenOther = await connect(room, cy);
     await hasComment(selfThenOther, 't', 0);
-    await expectRefused(selfThenOther, (doc) =>
+    await expectRefused(selfThenOther, /comments\[\]\.author names someone else/, (doc) =>
       newComment(doc, 'x2', [cy.personId, ben.personId])
     );
     // Other, then self: ends as Cy, but Ben's name travels in the update (a
     // document without garbage collection keeps the overwritten value).
     const otherThenSelf = await connect(room, cy, new Y.Doc({ gc: false }));
     await hasComment(otherThenSelf, 't', 0);
-    await expectRefused(otherThenSelf, (doc) =>
+    await expectRefused(otherThenSelf, /comments\[\]\.author names someone else/, (doc) =>
       newComment(doc, 'x3', [ben.personId, cy.personId])
     );
     // The older encoding: the same reply as Cy would write it, Ben's id in ContentJSON.
@@ -498,7 +529,9 @@ describe('comment rooms: only the author changes a comment', () => {
     };
     const json = await rawClient(room, cy);
     json.send(updateMessage(await crafted('x4', ben.personId)));
-    expect((await json.closed).code).toBe(CLOSE.forbidden);
+    const jsonClose = await json.closed;
+    expect(jsonClose.code).toBe(CLOSE.forbidden);
+    expect(jsonClose.reason).toMatch(/^ownership refused: .*names someone else/);
 
     await barrier(owner, observer);
     expect(authors(await stored(room), 't')).toEqual([['t.0', ben.personId]]);
@@ -536,7 +569,9 @@ describe('comment rooms: only the author changes a comment', () => {
 
     const forger = await connect(room, cy);
     await hasComment(forger, 't', 0);
-    await expectRefused(forger, (doc) => setResolved(doc, 't', true, ben.personId, Date.now()));
+    await expectRefused(forger, /threads\.t\.resolution names someone else/, (doc) =>
+      setResolved(doc, 't', true, ben.personId, Date.now())
+    );
     await barrier(owner, observer);
     expect(readThread(await stored(room), 't')?.resolution).toBeNull();
     expect(readThread(observer.doc, 't')?.resolution).toBeNull();
@@ -561,7 +596,9 @@ describe('comment rooms: only the author changes a comment', () => {
       by: cy.personId
     });
 
-    await expectRefused(resolver, (doc) => threadMap(doc, 't').delete('resolution'));
+    await expectRefused(resolver, /threads\.t\.resolution cannot be removed/, (doc) =>
+      threadMap(doc, 't').delete('resolution')
+    );
     await barrier(owner, observer);
     expect(readThread(await stored(room), 't')?.resolution).toMatchObject({ resolved: false });
     expect(readThread(observer.doc, 't')?.resolution).toMatchObject({ resolved: false });
@@ -575,7 +612,7 @@ describe('the index: members and list entries', () => {
     const original = getPerson(forger.doc, dee.personId);
     expect(original?.name).toBe('Dee');
 
-    await expectRefused(forger, (doc) =>
+    await expectRefused(forger, /members\.[^.]+ belongs to someone else/, (doc) =>
       // Newer than anything Dee will save: if it were kept, her save would lose.
       upsertPerson(doc, { ...original!, name: 'Forged by Ana', updatedAt: Date.now() + HOUR })
     );
@@ -593,9 +630,7 @@ describe('the index: members and list entries', () => {
 
     const self = await connect(INDEX, ana);
     const anaNow = getPerson(self.doc, ana.personId)!;
-    expect(upsertPerson(self.doc, { ...anaNow, name: 'Ana R.', updatedAt: Date.now() })).toBe(
-      true
-    );
+    expect(upsertPerson(self.doc, { ...anaNow, name: 'Ana R.', updatedAt: Date.now() })).toBe(true);
     await waitFor(() => getPerson(observer.doc, ana.personId)?.name === 'Ana R.', {
       message: 'Ana’s own profile change forwarded'
     });
@@ -620,12 +655,19 @@ describe('the index: members and list entries', () => {
     };
 
     // Creating an entry in someone else's name.
-    await expectRefused(await editor(), (doc) =>
-      addEntry(doc, { id: 'e10-forged', title: 'Not Dee’s', kind: 'note', author: dees, now: 2 })
+    await expectRefused(
+      await editor(),
+      /documents\.e10-forged\.createdBy names someone else/,
+      (doc) =>
+        addEntry(doc, { id: 'e10-forged', title: 'Not Dee’s', kind: 'note', author: dees, now: 2 })
     );
     // Changing createdBy of an existing entry: to oneself, or by its creator to the same.
-    await expectRefused(await editor(), (doc) => entry(doc).set('createdBy', ana.personId));
-    await expectRefused(owner, (doc) => entry(doc).set('createdBy', dee.personId));
+    await expectRefused(await editor(), /documents\.e10\.createdBy cannot be changed/, (doc) =>
+      entry(doc).set('createdBy', ana.personId)
+    );
+    await expectRefused(owner, /documents\.e10\.createdBy cannot be changed/, (doc) =>
+      entry(doc).set('createdBy', dee.personId)
+    );
 
     // Renaming someone else's document is an editor's ordinary work.
     const renamer = await editor();
@@ -640,14 +682,20 @@ describe('the index: members and list entries', () => {
     });
 
     // updatedBy and deletedBy naming someone else.
-    await expectRefused(renamer, (doc) => {
+    await expectRefused(renamer, /documents\.e10\.updatedBy names someone else/, (doc) => {
       entry(doc).set('updatedAt', 4);
       entry(doc).set('updatedBy', dee.personId);
     });
-    await expectRefused(await editor(), (doc) => deleteEntry(doc, 'e10', dees, 5));
+    await expectRefused(await editor(), /documents\.e10\.deletedBy names someone else/, (doc) =>
+      deleteEntry(doc, 'e10', dees, 5)
+    );
     // Replacing or removing someone else's entry wholesale.
-    await expectRefused(await editor(), (doc) => getDocumentsMap(doc).set('e10', new Y.Map()));
-    await expectRefused(await editor(), (doc) => getDocumentsMap(doc).delete('e10'));
+    await expectRefused(await editor(), /documents\.e10 cannot be changed/, (doc) =>
+      getDocumentsMap(doc).set('e10', new Y.Map())
+    );
+    await expectRefused(await editor(), /documents\.e10 cannot be removed/, (doc) =>
+      getDocumentsMap(doc).delete('e10')
+    );
 
     const creator = await connect(INDEX, dee);
     await barrier(creator, observer);
@@ -684,7 +732,9 @@ describe('document rooms', () => {
       createdBy
     });
 
-    await expectRefused(await connect(room, ana), (doc) => initMeta(doc, meta(dee.personId)));
+    await expectRefused(await connect(room, ana), /meta\.createdBy names someone else/, (doc) =>
+      initMeta(doc, meta(dee.personId))
+    );
     const owner = await connect(room, dee);
     await barrier(owner, observer);
     expect(getMetaMap(await stored(room)).has('createdBy')).toBe(false);
@@ -703,15 +753,21 @@ describe('document rooms', () => {
       });
       return client;
     };
-    await expectRefused(await editor(), (doc) => getMetaMap(doc).set('createdBy', ana.personId));
-    await expectRefused(await editor(), (doc) =>
+    await expectRefused(await editor(), /meta\.createdBy cannot be changed/, (doc) =>
+      getMetaMap(doc).set('createdBy', ana.personId)
+    );
+    await expectRefused(await editor(), /fields\.history\[\] names someone else/, (doc) =>
       setScalar(doc, 'status', 'review', dee.personId, 2)
     );
     await barrier(owner, observer);
     for (const doc of [await stored(room), observer.doc]) {
       expect(readMeta(doc).createdBy).toBe(dee.personId);
       expect(fieldsMap(doc).has('status')).toBe(false);
-      expect(historyArray(doc).toArray().filter((h) => h.field === 'status')).toEqual([]);
+      expect(
+        historyArray(doc)
+          .toArray()
+          .filter((h) => h.field === 'status')
+      ).toEqual([]);
     }
 
     // An editor's own field value and body text.
@@ -800,8 +856,7 @@ describe('updates that build on content the relay lacks', () => {
     const request = await waitFor(
       () =>
         since().find(
-          (m) =>
-            messageType(m) === MESSAGE.sync && syncType(m) === syncProtocol.messageYjsSyncStep1
+          (m) => messageType(m) === MESSAGE.sync && syncType(m) === syncProtocol.messageYjsSyncStep1
         ),
       { message: 'the relay to ask for what is missing (sync step 1)' }
     );
@@ -830,13 +885,16 @@ describe('updates that build on content the relay lacks', () => {
         syncProtocol.writeSyncStep2(e, tabB, relayState);
       })
     );
-    await raw.waitForMessage((m) => confirmSeq(m) === 1, 'the confirm after the answer');
     const expected = [
       ['t.0', ben.personId],
       ['a1', ben.personId],
       ['b1', ben.personId]
     ];
+    await waitFor(async () => authors(await stored(room), 't').length === 3, {
+      message: 'the answer (sync step 2, sent after the confirm) to be stored'
+    });
     expect(authors(await stored(room), 't')).toEqual(expected);
+    await raw.waitForMessage((m) => confirmSeq(m) === 1, 'the confirm after the answer');
     await waitFor(() => authors(observer.doc, 't').length === 3, {
       message: 'both replies forwarded'
     });
