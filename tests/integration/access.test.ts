@@ -355,6 +355,45 @@ describe('invites, members and profile over HTTP', () => {
     expect(member).toMatchObject({ removedAt: expect.any(Number) });
   });
 
+  it('closes the open connections of a revoked credential at once and keeps it out', async () => {
+    const relay = await relayWithAccess();
+    const ana = await joinAs(relay, 'editor', 'Ana');
+    const ben = await joinAs(relay, 'commenter', 'Ben');
+    const credentialId = JSON.parse(
+      Buffer.from(ben.credential.split('.')[1], 'base64url').toString()
+    ).jti as string;
+    const b = resources.provider(
+      connectProvider(relay.wsUrl, COMMENTS, undefined, { token: ben.credential })
+    );
+    const a = resources.provider(
+      connectProvider(relay.wsUrl, COMMENTS, undefined, { token: ana.credential })
+    );
+    await Promise.all([whenSynced(a), whenSynced(b)]);
+    const closed = new Promise<number>((resolve) =>
+      b.once('connection-close', (event) => resolve(event?.code ?? 0))
+    );
+    // Only editors revoke.
+    const byCommenter = await fetch(`${relay.url}/api/credentials/${credentialId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ben.credential}` }
+    });
+    expect(byCommenter.status).toBe(403);
+    const response = await fetch(`${relay.url}/api/credentials/${credentialId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ana.credential}` }
+    });
+    expect(await response.json()).toEqual({ ok: true, closed: 1 });
+    expect(await closed).toBe(4403);
+    // Nothing it sends any more reaches the room; the editor's socket stayed open.
+    expect(a.wsconnected).toBe(true);
+    expect((await upgradeStatus(relay, COMMENTS, ben.credential)).status).toBe(403);
+    const again = await fetch(`${relay.url}/api/credentials/${credentialId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ana.credential}` }
+    });
+    expect(again.status).toBe(404);
+  });
+
   it('prints an owner link once per start until an owner joins, and the owner may keep their id', async () => {
     const relay = await relayWithAccess();
     const first = await relay.access!.ownerLink();
