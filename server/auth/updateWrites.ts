@@ -315,7 +315,11 @@ class Resolver {
   existing = (type: YType): Container => {
     let container = this.existingContainers.get(type);
     if (!container) {
-      container = { isNew: false, get: (key) => liveValue(type, key, this.existing) };
+      container = {
+        isNew: false,
+        shape: shapeOf(type),
+        get: (key) => liveValue(type, key, this.existing)
+      };
       this.existingContainers.set(type, container);
     }
     return container;
@@ -327,6 +331,7 @@ class Resolver {
       const values = this.newValues;
       container = {
         isNew: true,
+        shape: shapeOf((holder.content as Y.ContentType).type as YType),
         get: (key) => values.get(holder)?.get(key)
       };
       this.newContainers.set(holder, container);
@@ -365,7 +370,11 @@ class Resolver {
   }
 }
 
-const EMPTY_ROOT: Container = { isNew: false, get: () => undefined };
+const EMPTY_ROOT: Container = { isNew: false, shape: 'other', get: () => undefined };
+
+function shapeOf(type: YType): Container['shape'] {
+  return type instanceof Y.Map ? 'map' : type instanceof Y.Array ? 'list' : 'other';
+}
 
 /** Identity of a (container, key) pair, to pair a deletion with the set that replaces it. */
 function parentIdentity(parent: Parent): unknown {

@@ -758,8 +758,7 @@ export class Relay {
         // An update set aside until the client resends it whole is covered
         // only once that answer is stored.
         const resync = connection.resync?.answered;
-        const stored = resync ? resync.then(() => room.writes) : room.writes;
-        return stored.then(() => {
+        const answer = () => {
           if (connection.dropped) return;
           // A failed append discards the room and refuses its connections.
           if (connection.refused || !connection.open) return;
@@ -767,7 +766,14 @@ export class Relay {
           encoding.writeVarUint(encoder, MESSAGE.confirm);
           encoding.writeVarUint(encoder, seq);
           connection.send(encoding.toUint8Array(encoder));
-        });
+        };
+        // Waiting for the client's answer must not hold up its messages: the
+        // answer itself is one of them.
+        if (resync) {
+          void resync.then(() => room.writes).then(answer);
+          return;
+        }
+        return room.writes.then(answer);
       }
       default:
         return this.refuse(connection, CLOSE.invalidPayload, `unknown message type ${messageType}`);

@@ -89,8 +89,10 @@ async function olgaCommentsAndCarlReads(): Promise<string> {
       (await olgaPage.getByTestId('sync-status').getAttribute('data-synced')) === 'true',
     { message: 'Olga’s text confirmed' }
   );
+  // The editor still has focus from typing: select the passage, then the
+  // shortcut an editor uses for Comment.
   await selectInBody(olgaPage, 'Thursday');
-  await olgaPage.getByTestId('comment-selection').click();
+  await olgaPage.keyboard.press('Control+Alt+m');
   const composer = olgaPage.getByTestId('new-thread');
   await composer.getByTestId('composer-text').fill(OLGA_SAYS);
   await composer.getByTestId('composer-send').click();
@@ -172,6 +174,7 @@ describe('ownership of comments', () => {
     // lets it through), so nothing else has the database open.
     await carlPage.close();
     const raw = await carlContext.newPage();
+    await raw.route('**/favicon.ico', (route) => route.fulfill({ status: 204 }));
     await raw.goto(server.url + '/healthz');
     await raw.evaluate(
       async ({ name, bytes }) => {

@@ -28,6 +28,7 @@ import {
 } from '../support/relay.js';
 import { joinAs, type Joined } from '../support/access.js';
 import { waitFor } from '../support/poll.js';
+import { reencodeUpdate } from '../support/reencode.js';
 import {
   confirmMessage,
   confirmSeq,
@@ -238,52 +239,19 @@ function authors(doc: Y.Doc, threadId: string): [string, string][] {
 // ---------------------------------------------------------------- the older content encoding
 
 /**
- * Encodes a decoded update again as a V1 update, the way Yjs writes one
- * (writeStructs in yjs/src/utils/encoding.js, writeDeleteSet in
- * yjs/src/utils/DeleteSet.js): per client the number of structs, the client,
- * the first clock, then each struct; then the delete set.
- */
-function encodeUpdateV1(update: ReturnType<typeof Y.decodeUpdate>): Uint8Array {
-  const encoder = new Y.UpdateEncoderV1();
-  const byClient = new Map<number, typeof update.structs>();
-  for (const struct of update.structs) {
-    const list = byClient.get(struct.id.client) ?? [];
-    list.push(struct);
-    byClient.set(struct.id.client, list);
-  }
-  encoding.writeVarUint(encoder.restEncoder, byClient.size);
-  for (const [client, structs] of byClient) {
-    encoding.writeVarUint(encoder.restEncoder, structs.length);
-    encoder.writeClient(client);
-    encoding.writeVarUint(encoder.restEncoder, structs[0].id.clock);
-    for (const struct of structs) struct.write(encoder, 0);
-  }
-  encoding.writeVarUint(encoder.restEncoder, update.ds.clients.size);
-  for (const [client, ranges] of update.ds.clients) {
-    encoder.resetDsCurVal();
-    encoding.writeVarUint(encoder.restEncoder, client);
-    encoding.writeVarUint(encoder.restEncoder, ranges.length);
-    for (const range of ranges) {
-      encoder.writeDsClock(range.clock);
-      encoder.writeDsLen(range.len);
-    }
-  }
-  return encoder.toUint8Array();
-}
-
-/**
  * The same update with its one `author` value in the older JSON content
  * encoding (ContentJSON, info 2) instead of ContentAny: what an old client,
  * or a hostile one, may send. Yjs reads both.
  */
 function withAuthorAsJson(update: Uint8Array, author: string): Uint8Array {
-  const decoded = Y.decodeUpdate(update);
-  const items = decoded.structs.filter(
-    (s): s is Y.Item => s instanceof Y.Item && s.parentSub === 'author'
-  );
-  expect(items).toHaveLength(1);
-  items[0].content = new Y.ContentJSON([author]);
-  return encodeUpdateV1(decoded);
+  let authors = 0;
+  const json = reencodeUpdate(update, (item) => {
+    if (item.parentSub !== 'author') return;
+    authors++;
+    item.content = new Y.ContentJSON([author]);
+  });
+  expect(authors).toBe(1);
+  return json;
 }
 
 /** A raw connection with a person's credential, synced like a y-websocket client. */
@@ -475,6 +443,18 @@ describe('comment rooms: only the author changes a comment', () => {
     await expectRefused(ownReply, /threads\.t\.comments\[\] cannot be removed/, (doc) =>
       commentsOf(doc, 't').delete(1)
     );
+    // A plain object where a comment or a thread belongs would read as one
+    // (toJSON, third-party readers), naming anyone: only the structure goes.
+    const plainComment = await connect(room, cy);
+    await hasComment(plainComment, 't', 1);
+    await expectRefused(plainComment, /threads\.t\.comments\[\] must hold a map/, (doc) =>
+      commentsOf(doc, 't').push([{ id: 'p1', author: ben.personId, text: 'as Ben' }] as never[])
+    );
+    const plainThread = await connect(room, cy);
+    await hasComment(plainThread, 't', 1);
+    await expectRefused(plainThread, /threads\.plain must hold a map/, (doc) =>
+      doc.getMap('threads').set('plain', { createdBy: ben.personId })
+    );
     await barrier(witness, observer);
     const expected = [
       ['t.0', ben.personId],
@@ -615,6 +595,12 @@ describe('the index: members and list entries', () => {
     await expectRefused(forger, /members\.[^.]+ belongs to someone else/, (doc) =>
       // Newer than anything Dee will save: if it were kept, her save would lose.
       upsertPerson(doc, { ...original!, name: 'Forged by Ana', updatedAt: Date.now() + HOUR })
+    );
+    // Removing it is writing it too.
+    await expectRefused(
+      await connect(INDEX, ana),
+      /members\.[^.]+ belongs to someone else/,
+      (doc) => getMembersMap(doc).delete(dee.personId)
     );
     const owner = await connect(INDEX, dee);
     await barrier(owner, observer);

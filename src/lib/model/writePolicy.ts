@@ -183,6 +183,8 @@ export function rootIsOpen(policy: RoomPolicy, root: string): boolean {
 export interface Container {
   /** Created by the update being checked. */
   readonly isNew: boolean;
+  /** What kind of shared type it is (a relay's roots are untyped: `other`). */
+  readonly shape: 'map' | 'list' | 'other';
   /**
    * A key's value: before the update for a container that exists, as the
    * update sets it for a new one. A shared type reads as a Container;
@@ -322,6 +324,12 @@ function checkValues(
         typeof value === 'object' && value !== null ? (value as { by?: unknown }).by : undefined;
       if (by !== writer) return `${where} names someone else`;
     }
+    // Where the table describes a structure, only that structure goes: a
+    // plain object where a comment belongs would read as one to others.
+    if ((holds?.kind === 'map' || holds?.kind === 'list') && value !== undefined) {
+      const shape = holds.kind;
+      if (!isContainer(value) || value.shape !== shape) return `${where} must hold a ${shape}`;
+    }
     // A container created here must carry its required keys (an author, say).
     if (holds?.kind === 'map' && isContainer(value) && value.isNew) {
       for (const [key, rule] of Object.entries(holds.keys ?? {})) {
@@ -352,6 +360,7 @@ function describe(root: string, hops: readonly Hop[], upTo: number): string {
 
 const existing = (values: Record<string, unknown> = {}): Container => ({
   isNew: false,
+  shape: 'map',
   get: (key) => values[key]
 });
 
@@ -370,7 +379,7 @@ export function mayChangeComment(
     hops: [
       { container: existing(), key: 'thread' },
       { container: existing({ comments: existing() }), key: 'comments' },
-      { container: existing(), key: null },
+      { container: { ...existing(), shape: 'list' }, key: null },
       { container: existing({ author: comment.author, text: comment.text ?? '' }), key: 'text' }
     ],
     values: ['']
