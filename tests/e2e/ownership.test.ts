@@ -224,7 +224,9 @@ describe('ownership of comments', () => {
       sockets: 1
     });
     await expect(status.innerText()).resolves.toContain('Not syncing');
-    await expect(status.getAttribute('title')).resolves.toMatch(/ownership refused/);
+    await expect(status.getAttribute('title')).resolves.toMatch(
+      /something another person wrote.*nobody else saw it/
+    );
     expect(refusals()[0].reason).toMatch(/^ownership refused/);
 
     // Time for a reconnect (the first retry would come within 200 ms): Olga

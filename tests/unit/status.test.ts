@@ -59,10 +59,27 @@ describe('describeSyncState', () => {
       });
     });
 
-    it('falls back to the close code when there is no reason', () => {
+    it('falls back to plain words when there is no reason', () => {
       expect(describeSyncState(state({ refused: { code: 4403, reason: '' } })).detail).toBe(
-        'The relay stopped syncing this document: closed with code 4403.'
+        'The relay stopped syncing this document: this device may not make that change.'
       );
+      expect(describeSyncState(state({ refused: { code: 4999, reason: '' } })).detail).toBe(
+        'The relay stopped syncing this document: closed with code 4999.'
+      );
+    });
+
+    it('says an ownership refusal as the rule, not the policy’s ids and paths', () => {
+      const ownership = {
+        code: 4403,
+        reason: 'ownership refused: threads.HXkw3.comments[].text cannot be changed by this person'
+      };
+      const detail = describeSyncState(state({ refused: ownership })).detail;
+      expect(detail).toBe(
+        'The relay stopped syncing this document: this device holds a change to something ' +
+          'another person wrote (only its author may change it, and nothing is ever removed), ' +
+          'so the relay kept none of it and nobody else saw it.'
+      );
+      expect(detail).not.toContain('HXkw3');
     });
 
     it('says where unsynced edits are', () => {

@@ -3,6 +3,8 @@
  * state, so every wording is unit-tested and the same on every page.
  */
 
+import { CLOSE } from './protocol.js';
+
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected';
 
 export interface SyncState {
@@ -75,6 +77,15 @@ export function describeRefusal(refused: { code: number; reason: string }): stri
     case 1007:
     case 1003:
       return `the relay could not read what this device sent${refused.reason ? `: ${refused.reason}` : ''}`;
+    case CLOSE.forbidden:
+      // The write policy's own words name ids and paths; people need the rule.
+      if (refused.reason.startsWith('ownership refused')) {
+        return (
+          'this device holds a change to something another person wrote (only its author may ' +
+          'change it, and nothing is ever removed), so the relay kept none of it and nobody else saw it'
+        );
+      }
+      return refused.reason || 'this device may not make that change';
     default:
       return refused.reason || `closed with code ${refused.code}`;
   }
