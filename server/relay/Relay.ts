@@ -852,7 +852,7 @@ export class Relay {
       return this.refuse(connection, CLOSE.invalidPayload, `unknown sync message type ${syncType}`);
     }
     const waiting = syncType === syncProtocol.messageYjsSyncStep2 ? connection.resync : null;
-    this.applyIncomingUpdate(connection, payload);
+    this.applyIncomingUpdate(connection, payload, waiting !== null);
     // The answer to askForMissing: applied whole now, or dropped.
     if (waiting) {
       waiting.settle();
@@ -867,7 +867,7 @@ export class Relay {
    * so a burst from one client shares one transaction instead of taking one
    * turn of the event loop per update.
    */
-  private applyIncomingUpdate(connection: Connection, update: Uint8Array): void {
+  private applyIncomingUpdate(connection: Connection, update: Uint8Array, answer = false): void {
     const room = connection.room;
     let decoded: ReturnType<typeof Y.decodeUpdate>;
     try {
@@ -898,8 +898,9 @@ export class Relay {
       return this.refuse(connection, CLOSE.forbidden, decision.reason);
     }
     if (decision?.action === 'drop') return this.dropUpdate(connection, update, decision.reason);
-    if (decision?.action === 'resync')
-      return this.askForMissing(connection, update, decision.reason);
+    if (decision?.action === 'resync') {
+      return this.askForMissing(connection, update, decision.reason, answer);
+    }
 
     // What actually changed: an update the room already has yields nothing to
     // store or forward (a reconnecting client resends much of what we hold).
@@ -1013,12 +1014,20 @@ export class Relay {
    * Yjs would park it and integrate it later unchecked. It is not applied;
    * the client is sent the room's state vector (sync step 1), which every
    * y-websocket client answers with everything the room lacks, in one update
-   * that can be checked whole. Its confirms wait for that answer. A second
-   * such update before the answer came back whole is dropped like a write
-   * outside the role.
+   * that can be checked whole. Its confirms wait for that answer. Updates
+   * sent before the client read the request are in its answer too, and are
+   * set aside the same way. An answer that still cannot be judged (the
+   * client itself lacks what its edits build on) is dropped like a write
+   * outside the role: its confirms stay unanswered.
    */
-  private askForMissing(connection: Connection, update: Uint8Array, reason: string): void {
-    if (connection.resync) return this.dropUpdate(connection, update, `unresolvable: ${reason}`);
+  private askForMissing(
+    connection: Connection,
+    update: Uint8Array,
+    reason: string,
+    answer: boolean
+  ): void {
+    if (answer) return this.dropUpdate(connection, update, `unresolvable: ${reason}`);
+    if (connection.resync) return;
     let settle = () => {};
     const answered = new Promise<void>((resolve) => (settle = resolve));
     connection.resync = { answered, settle };

@@ -832,11 +832,17 @@ describe('updates that build on content the relay lacks', () => {
     const beforeB = Y.encodeStateVector(tabB);
     addReply(tabB, 't', { commentId: 'b1', author: ben.personId, text: 'from tab B', now: 2 });
     const onlyB = Y.encodeStateAsUpdate(tabB, beforeB);
+    // B types on before it reads the relay's request: set aside as well (it
+    // is in B's answer), not dropped.
+    const beforeB2 = Y.encodeStateVector(tabB);
+    addReply(tabB, 't', { commentId: 'b2', author: ben.personId, text: 'more from B', now: 3 });
+    const onlyB2 = Y.encodeStateAsUpdate(tabB, beforeB2);
 
     const raw = await rawClient(room, ben);
     const mark = raw.received.length;
     const since = () => raw.received.slice(mark);
     raw.send(updateMessage(onlyB));
+    raw.send(updateMessage(onlyB2));
     raw.send(confirmMessage(1));
 
     const request = await waitFor(
@@ -874,15 +880,16 @@ describe('updates that build on content the relay lacks', () => {
     const expected = [
       ['t.0', ben.personId],
       ['a1', ben.personId],
-      ['b1', ben.personId]
+      ['b1', ben.personId],
+      ['b2', ben.personId]
     ];
-    await waitFor(async () => authors(await stored(room), 't').length === 3, {
+    await waitFor(async () => authors(await stored(room), 't').length === 4, {
       message: 'the answer (sync step 2, sent after the confirm) to be stored'
     });
     expect(authors(await stored(room), 't')).toEqual(expected);
     await raw.waitForMessage((m) => confirmSeq(m) === 1, 'the confirm after the answer');
-    await waitFor(() => authors(observer.doc, 't').length === 3, {
-      message: 'both replies forwarded'
+    await waitFor(() => authors(observer.doc, 't').length === 4, {
+      message: 'every reply forwarded'
     });
     expect(authors(observer.doc, 't')).toEqual(expected);
     expect(raw.closeInfo).toBeNull();
