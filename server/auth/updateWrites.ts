@@ -102,6 +102,12 @@ interface Place {
 const DROPPED = 'dropped' as const;
 
 class Missing extends Error {}
+/** What Yjs would do with it is not what it says: refused, not judged. */
+class Unreadable extends Error {}
+
+function samePlace(a: Place, b: Place): boolean {
+  return a.key === b.key && parentIdentity(a.parent) === parentIdentity(b.parent);
+}
 
 /**
  * Resolves an update against a document. Build one per update; it reads the
@@ -111,6 +117,8 @@ class Resolver {
   /** New items by client, in clock order, with the offset of the first new clock. */
   private readonly fresh = new Map<number, { item: Y.Item; offset: number }[]>();
   private readonly offsets = new Map<Y.Item, number>();
+  /** Per client, the clock after the update's last struct (garbage-collected ones included). */
+  private readonly ends = new Map<number, number>();
   private readonly places = new Map<Y.Item, Place | typeof DROPPED>();
   private readonly rootNames = new Map<YType, string>();
   private readonly newContainers = new Map<Y.Item, Container>();
@@ -145,6 +153,7 @@ class Resolver {
         );
       }
       next.set(client, end);
+      this.ends.set(client, end);
       if (!(struct instanceof Y.Item)) continue;
       let list = this.fresh.get(client);
       if (!list) this.fresh.set(client, (list = []));
@@ -174,9 +183,13 @@ class Resolver {
     }
     const structs = clientStructs(this.doc, id.client);
     const state = Y.getState(this.doc.store, id.client);
-    if (!structs || id.clock >= state) {
+    if (id.clock >= state) {
+      // Past the room's clock and not a new item: content the update holds
+      // only as collected garbage (made and deleted before it was sent).
+      if (id.clock < (this.ends.get(id.client) ?? 0)) return 'gc';
       throw new Missing(`nothing holds ${id.client}:${id.clock}`);
     }
+    if (!structs) throw new Missing(`nothing holds ${id.client}:${id.clock}`);
     const struct = structs[Y.findIndexSS(structs, id.clock)];
     return struct instanceof Y.Item ? { item: struct, fresh: false } : 'gc';
   }
@@ -234,8 +247,30 @@ class Resolver {
   /** An item's place, or the new item whose place it shares. */
   private resolve(item: Y.Item): { place: Place | typeof DROPPED } | { sameAs: Y.Item } {
     const offset = this.offsets.get(item) ?? 0;
+    const named = this.namedPlace(item);
+    if (offset === 0) return named;
+    // A struct starting inside what the room holds: Yjs takes its parent and
+    // key from what it names (as above), but links it after its client's
+    // previous item and, in a map, deletes that item. A client resending its
+    // own run always continues in the same place; anything else would land
+    // somewhere other than what it names, so it is not judged, it is refused.
+    const place = 'sameAs' in named ? this.place(named.sameAs) : named.place;
+    const previous = this.find(Y.createID(item.id.client, item.id.clock + offset - 1));
+    if (place === DROPPED) return { place };
+    if (
+      previous === 'gc' ||
+      previous.fresh ||
+      !samePlace(place, this.existingPlace(previous.item))
+    ) {
+      throw new Unreadable('a struct that continues its client’s previous item in another place');
+    }
+    return { place };
+  }
+
+  /** The place an item names (Item.getMissing): its left origin's, its right origin's, or its parent. */
+  private namedPlace(item: Y.Item): { place: Place | typeof DROPPED } | { sameAs: Y.Item } {
     const parent = item.parent as unknown;
-    if (offset === 0 && parent === null) {
+    if (parent === null) {
       // Yjs: from the left origin when it is an item, else from the right origin.
       const left = item.origin ? this.find(item.origin) : null;
       const right = item.rightOrigin ? this.find(item.rightOrigin) : null;
@@ -244,16 +279,6 @@ class Resolver {
       if (!from) return { place: DROPPED };
       return from.fresh ? { sameAs: from.item } : { place: this.existingPlace(from.item) };
     }
-    if (parent === null) {
-      // A struct starting inside what the room holds continues from its own
-      // client's previous item, whatever origin it names.
-      const left = this.find(Y.createID(item.id.client, item.id.clock + offset - 1));
-      if (left === 'gc') return { place: DROPPED };
-      return left.fresh ? { sameAs: left.item } : { place: this.existingPlace(left.item) };
-    }
-    if (offset > 0 && this.find(Y.createID(item.id.client, item.id.clock + offset - 1)) === 'gc') {
-      return { place: DROPPED };
-    }
     if (typeof parent === 'string') {
       return { place: { parent: { kind: 'root', name: parent }, key: item.parentSub } };
     }
@@ -261,7 +286,7 @@ class Resolver {
     if (holder === 'gc') return { place: DROPPED };
     if (!(holder.item.content instanceof Y.ContentType)) {
       // Yjs cannot integrate it (the update fails to apply); refuse it here.
-      throw new Missing('a parent that is not a shared type');
+      throw new Unreadable('a parent that is not a shared type');
     }
     // A new type nested in a new type: the nesting depth bounds this recursion.
     if (holder.fresh && this.place(holder.item) === DROPPED) return { place: DROPPED };
@@ -351,12 +376,10 @@ class Resolver {
   *deletedItems(client: number, clock: number, len: number): Generator<Y.Item> {
     const end = clock + len;
     const known = Y.getState(this.doc.store, client);
-    // New items continue the room's clocks without a gap (checked above).
-    let freshLength = 0;
-    for (const { item, offset } of this.fresh.get(client) ?? [])
-      freshLength += item.length - offset;
-    // Deleting what neither holds: Yjs would keep the deletion pending.
-    if (end > known + freshLength) {
+    // New structs (items and collected garbage) continue the room's clocks
+    // without a gap (checked above). Deleting what neither holds: Yjs would
+    // keep the deletion pending.
+    if (end > Math.max(known, this.ends.get(client) ?? 0)) {
       throw new Missing(`a deletion of ${client}:${clock}..${end} the room does not hold`);
     }
     const upTo = Math.min(end, known);

@@ -6,7 +6,7 @@
  * encoding, another origin) the way a hostile client could.
  */
 import * as Y from 'yjs';
-import * as encoding from 'lib0/encoding';
+import { encodeStructs } from './reencode.js';
 import type { Relay, Transport } from '../../server/relay/Relay.js';
 import type { Role } from '../../src/lib/model/access.js';
 
@@ -45,44 +45,6 @@ export function connectAs(
     connection.closed();
   };
   return person;
-}
-
-type Decoded = ReturnType<typeof Y.decodeUpdate>;
-type Struct = Decoded['structs'][number];
-
-/**
- * Encodes structs and a delete set as a V1 update, the inverse of
- * Y.decodeUpdate: structs are written as they are (each from its own first
- * clock), so a test may change their content or origins first. Structs of
- * one client must be consecutive in clock order.
- */
-export function encodeStructs(structs: readonly Struct[], ds: Decoded['ds']): Uint8Array {
-  const encoder = new Y.UpdateEncoderV1();
-  const byClient = new Map<number, Struct[]>();
-  for (const struct of structs) {
-    const list = byClient.get(struct.id.client) ?? [];
-    list.push(struct);
-    byClient.set(struct.id.client, list);
-  }
-  const rest = encoder.restEncoder;
-  encoding.writeVarUint(rest, byClient.size);
-  for (const [client, list] of [...byClient].sort((a, b) => b[0] - a[0])) {
-    encoding.writeVarUint(rest, list.length);
-    encoder.writeClient(client);
-    encoding.writeVarUint(rest, list[0].id.clock);
-    for (const struct of list) struct.write(encoder, 0);
-  }
-  encoding.writeVarUint(rest, ds.clients.size);
-  for (const [client, ranges] of [...ds.clients].sort((a, b) => b[0] - a[0])) {
-    encoder.resetDsCurVal();
-    encoding.writeVarUint(rest, client);
-    encoding.writeVarUint(rest, ranges.length);
-    for (const range of ranges) {
-      encoder.writeDsClock(range.clock);
-      encoder.writeDsLen(range.len);
-    }
-  }
-  return encoder.toUint8Array();
 }
 
 /** Whether a value survives JSON unchanged (what ContentJSON can carry). */

@@ -11,6 +11,18 @@ type Struct = ReturnType<typeof Y.decodeUpdate>['structs'][number];
 export function reencodeUpdate(update: Uint8Array, change: (item: Y.Item) => void): Uint8Array {
   const { structs, ds } = Y.decodeUpdate(update);
   for (const struct of structs) if (struct instanceof Y.Item) change(struct);
+  return encodeStructs(structs, ds);
+}
+
+/**
+ * Encodes structs (items, GC, skips) and a delete set as one V1 update,
+ * trusting them as given (ids, content, origins), so a test may change them
+ * first. Structs of one client must be consecutive in clock order.
+ */
+export function encodeStructs(
+  structs: readonly Struct[],
+  ds: ReturnType<typeof Y.decodeUpdate>['ds']
+): Uint8Array {
   const byClient = new Map<number, Struct[]>();
   for (const struct of structs) {
     const list = byClient.get(struct.id.client) ?? [];

@@ -18,7 +18,7 @@ import {
 } from '../../src/lib/model/writePolicy.js';
 import { addReply, createDocumentThread, editComment } from '../../src/lib/model/comments.js';
 import { getMembersMap, upsertPerson } from '../../src/lib/model/people.js';
-import { asJsonContent, reencodeUpdate } from '../support/reencode.js';
+import { asJsonContent, encodeStructs, reencodeUpdate } from '../support/reencode.js';
 
 const COMMENTS = roomPolicy('comments')!;
 const INDEX = roomPolicy('index')!;
@@ -202,6 +202,56 @@ describe('writesOf', () => {
     expect(result.ok).toBe(true);
     expect(verdicts(result, 'ana').every((v) => v === null)).toBe(true);
     expect(verdicts(result, 'ben').some((v) => v !== null)).toBe(true);
+  });
+
+  it('reads content made and deleted before it was sent (collected garbage) as nothing', () => {
+    // Found by the ownership fuzz: such updates were never judged, so
+    // legitimate offline work was set aside for good.
+    const client = threadDoc();
+    const relay = relayDoc(client);
+    const before = Y.encodeStateVector(client);
+    client.transact(() =>
+      addReply(client, 't1', { commentId: 'gone', author: 'ana', text: 'x', now: 2 })
+    );
+    const thread = client.getMap('threads').get('t1') as Y.Map<unknown>;
+    // A reply may not be removed on the relay, but this one never reached it:
+    // Yjs collects it before anything is sent.
+    (thread.get('comments') as Y.Array<unknown>).delete(1, 1);
+    addReply(client, 't1', { commentId: 'kept', author: 'ana', text: 'kept', now: 3 });
+    const update = Y.decodeUpdate(Y.encodeStateAsUpdate(client, before));
+    expect(update.structs.some((s) => s instanceof Y.GC)).toBe(true);
+    const result = writesOf(relay, update, COMMENTS);
+    expect(result.ok).toBe(true);
+    expect(verdicts(result, 'ana').every((v) => v === null)).toBe(true);
+  });
+
+  it('refuses a struct that continues its client’s previous item somewhere else', () => {
+    // Found by the ownership fuzz: Yjs places such a struct where its origin
+    // names (here: Ana's text) but links it after the client's previous item.
+    const ana = threadDoc();
+    const ben = relayDoc(ana);
+    addReply(ben, 't1', { commentId: 'c2', author: 'ben', text: 'mine', now: 2 });
+    const relay = relayDoc(ben);
+    const anaText = Y.decodeUpdate(Y.encodeStateAsUpdate(ana)).structs.find(
+      (s): s is Y.Item => s instanceof Y.Item && s.parentSub === 'text'
+    )!;
+    const benClock = Y.getState(ben.store, ben.clientID);
+    // Starts on Ben's last clock (held by the room), so only its second value is new.
+    const forged = new Y.Item(
+      Y.createID(ben.clientID, benClock - 1),
+      null,
+      anaText.lastId,
+      null,
+      null,
+      null,
+      null,
+      new Y.ContentAny(['x', 'hacked by ben'])
+    );
+    const update = Y.decodeUpdate(encodeStructs([forged], Y.createDeleteSet()));
+    expect(writesOf(relay, update, COMMENTS)).toMatchObject({
+      ok: false,
+      unreadable: expect.stringContaining('another place')
+    });
   });
 
   it('reports a gap in a client’s clocks', () => {
