@@ -1137,17 +1137,20 @@ const indexGenerators: Record<string, Generator> = {
   },
 
   forgedMember(ctx) {
+    // A member entry is its person's to write, never to remove; its `role`
+    // and `removedAt` stay as the relay wrote them (people here have none).
     const id = nameFor(ctx);
     const members = [...getMembersMap(ctx.room.expected).keys()];
     const remove = members.includes(id) && ctx.dice.chance(0.25);
+    const promote = !remove && ctx.dice.chance(0.3);
     const value = profile(ctx, id);
     return {
       kind: 'forgedMember',
-      what: `${remove ? 'removes' : 'writes'} the member entry of ${id}`,
-      expect: own(ctx, id),
+      what: `${remove ? 'removes' : promote ? 'gives a role to' : 'writes'} the member entry of ${id}`,
+      expect: remove || promote ? 'refuse' : own(ctx, id),
       write: (doc) => {
         if (remove) getMembersMap(doc).delete(id);
-        else getMembersMap(doc).set(id, { ...value, role: 'editor' });
+        else getMembersMap(doc).set(id, promote ? { ...value, role: 'editor' } : value);
       }
     };
   },

@@ -290,6 +290,30 @@ describe('writesOf', () => {
     expect(paths(result)).toEqual(['set members.ana']);
     expect(verdicts(result, 'ben')[0]).toMatch(/belongs to someone else/);
     expect(verdicts(result, 'ana')).toEqual([null]);
+
+    // The relay's own keys on the entry stay as the relay wrote them.
+    Y.applyUpdate(relay, Y.encodeStateAsUpdate(client));
+    getMembersMap(client).set('ana', { name: 'Ana', role: 'commenter' });
+    Y.applyUpdate(relay, Y.encodeStateAsUpdate(client));
+    const promote = writes(
+      relay,
+      client,
+      () => getMembersMap(client).set('ana', { name: 'Ana', role: 'editor' }),
+      INDEX
+    );
+    expect(verdicts(promote, 'ana')[0]).toMatch(/members\.ana\.role is kept by the relay/);
+    getMembersMap(client).set('ana', { name: 'Ana', role: 'commenter' });
+    Y.applyUpdate(relay, Y.encodeStateAsUpdate(client));
+    const rename = writes(
+      relay,
+      client,
+      () => getMembersMap(client).set('ana', { name: 'Ana B', role: 'commenter' }),
+      INDEX
+    );
+    expect(verdicts(rename, 'ana')).toEqual([null]);
+    Y.applyUpdate(relay, Y.encodeStateAsUpdate(client));
+    const leave = writes(relay, client, () => getMembersMap(client).delete('ana'), INDEX);
+    expect(verdicts(leave, 'ana')[0]).toMatch(/cannot be removed/);
   });
 });
 

@@ -50,6 +50,11 @@ export interface KeyRule {
   keyNames?: 'exact' | 'prefix';
   /** Must be set in the update that creates the container. */
   required?: boolean;
+  /**
+   * Fields of a plain-object value that only the relay writes: a new value
+   * must carry them exactly as the current one does (absent if absent).
+   */
+  keeps?: readonly string[];
   /** What the value holds when it is a shared type; without it, nothing beneath is writable after creation. */
   holds?: Spec;
 }
@@ -137,7 +142,17 @@ const INDEX_POLICY: RoomPolicy = {
       kind: 'map',
       otherKeys: { add: 'anyone', change: 'valueOwner', holds: INDEX_ENTRY }
     },
-    members: { kind: 'map', otherKeys: { ...ANYONE, keyNames: 'exact' } }
+    // `role` and `removedAt` are the relay's record of the person (written on
+    // redeeming an invite and on removal), not theirs to change.
+    members: {
+      kind: 'map',
+      otherKeys: {
+        ...ANYONE,
+        remove: 'nobody',
+        keyNames: 'exact',
+        keeps: ['role', 'removedAt']
+      }
+    }
   },
   otherRoots: { kind: 'open' }
 };
@@ -257,7 +272,8 @@ export function checkWrite(policy: RoomPolicy, writer: string, write: Write): st
             return `${where} cannot be ${write.op === 'remove' ? 'removed' : current === undefined ? 'set' : 'changed'} by this person`;
           }
           return write.op === 'set'
-            ? checkValues(rule.names, rule.holds, writer, write, where)
+            ? (checkValues(rule.names, rule.holds, writer, write, where) ??
+                checkKept(rule.keeps, current, write.values, where))
             : null;
         }
         if (!rule.holds) return beneathNew(hops, i) ? null : `${where} is not writable inside`;
@@ -335,6 +351,25 @@ function checkValues(
       for (const [key, rule] of Object.entries(holds.keys ?? {})) {
         if (rule.required && value.get(key) === undefined) return `${where} has no ${key}`;
       }
+    }
+  }
+  return null;
+}
+
+function checkKept(
+  keeps: readonly string[] | undefined,
+  current: unknown,
+  values: readonly unknown[],
+  where: string
+): string | null {
+  if (!keeps) return null;
+  const field = (value: unknown, key: string) =>
+    typeof value === 'object' && value !== null && !isContainer(value)
+      ? JSON.stringify((value as Record<string, unknown>)[key])
+      : undefined;
+  for (const value of values) {
+    for (const key of keeps) {
+      if (field(value, key) !== field(current, key)) return `${where}.${key} is kept by the relay`;
     }
   }
   return null;
