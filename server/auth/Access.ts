@@ -27,8 +27,6 @@ export type AdmitResult =
   | { ok: true; principal: Principal }
   | { ok: false; status: number; reason: string; message: string };
 
-export type { UpdateDecision };
-
 export interface AccessOptions {
   store: AccessStore;
   secret: Uint8Array;

@@ -134,8 +134,17 @@ class Resolver {
   ) {
     const next = new Map<number, number>();
     const gapped = new Set<number>();
+    const seen = new Set<number>();
+    let last: number | null = null;
     for (const struct of structs) {
       const client = struct.id.client;
+      // Yjs applies only a client's last block of structs; no encoder writes
+      // two, and the first would be judged while the second lands.
+      if (client !== last && seen.has(client)) {
+        throw new Unreadable(`client ${client} appears twice in one update`);
+      }
+      seen.add(client);
+      last = client;
       // The room's clock for the client, read where needed: a long-lived
       // room's state vector names every device session that ever wrote.
       const expected = next.get(client) ?? Y.getState(doc.store, client);
@@ -270,6 +279,13 @@ class Resolver {
   /** The place an item names (Item.getMissing): its left origin's, its right origin's, or its parent. */
   private namedPlace(item: Y.Item): { place: Place | typeof DROPPED } | { sameAs: Y.Item } {
     const parent = item.parent as unknown;
+    // Yjs does not wait for a reference into its own client's future: it
+    // fails halfway through applying, leaving a room changed and unstored.
+    for (const ref of [item.origin, item.rightOrigin, parent instanceof Y.ID ? parent : null]) {
+      if (ref && ref.client === item.id.client && ref.clock >= item.id.clock) {
+        throw new Unreadable('an item that refers to its own client’s later content');
+      }
+    }
     if (parent === null) {
       // Yjs: from the left origin when it is an item, else from the right origin.
       const left = item.origin ? this.find(item.origin) : null;
@@ -284,10 +300,9 @@ class Resolver {
     }
     const holder = this.find(parent as Y.ID);
     if (holder === 'gc') return { place: DROPPED };
-    if (!(holder.item.content instanceof Y.ContentType)) {
-      // Yjs cannot integrate it (the update fails to apply); refuse it here.
-      throw new Unreadable('a parent that is not a shared type');
-    }
+    // A parent whose type was deleted and collected (or never was a type):
+    // Yjs collects the item too.
+    if (!(holder.item.content instanceof Y.ContentType)) return { place: DROPPED };
     // A new type nested in a new type: the nesting depth bounds this recursion.
     if (holder.fresh && this.place(holder.item) === DROPPED) return { place: DROPPED };
     const parentRef: Parent = holder.fresh
@@ -372,6 +387,54 @@ class Resolver {
     map.set(key, values[values.length - 1]);
   }
 
+  /** A key's live current value in an existing container (its last item, if not deleted). */
+  currentItem(parent: Parent, key: string): Y.Item | null {
+    const type =
+      parent.kind === 'type'
+        ? parent.type
+        : parent.kind === 'root'
+          ? (this.doc.share.get(parent.name) as YType | undefined)
+          : undefined;
+    const item = type ? mapItem(type, key) : undefined;
+    return item && !item.deleted ? item : null;
+  }
+
+  /**
+   * Whether a key whose live value is `current` may be left empty by the new
+   * items `fresh` set at it and, if `deletesCurrent`, the deletion of
+   * `current`. The key's last item decides, and Yjs orders concurrent items
+   * itself, so every item that may end last is considered: `current`, unless
+   * a new item is set on top of it (its origins lead back to it), and every
+   * new item nothing else new is set on top of.
+   */
+  mayEndEmpty(
+    fresh: readonly Y.Item[],
+    current: Y.Item,
+    deletesCurrent: boolean,
+    ds: DeleteSet
+  ): boolean {
+    const below = (item: Y.Item): Y.Item | null => {
+      const found = item.origin ? this.find(item.origin) : null;
+      return found && found !== 'gc' ? found.item : null;
+    };
+    const topped = new Set<Y.Item>();
+    for (const item of fresh) {
+      const under = below(item);
+      if (under) topped.add(under);
+    }
+    if (fresh.some((item) => !topped.has(item) && !isLive(item, ds))) return true;
+    if (!deletesCurrent) return false;
+    // Deleted: harmless only if it cannot end last.
+    return !fresh.some((item) => {
+      let under: Y.Item | null = item;
+      for (let hops = 0; under && hops <= fresh.length; hops++) {
+        if (under === current) return true;
+        under = below(under);
+      }
+      return false;
+    });
+  }
+
   /** Document items covered by a deleted range (new items of this update are skipped). */
   *deletedItems(client: number, clock: number, len: number): Generator<Y.Item> {
     const end = clock + len;
@@ -408,10 +471,25 @@ function parentIdentity(parent: Parent): unknown {
       : parent.holder;
 }
 
+/** A fresh item that leaves a value a reader sees (not collected, not formatting, not deleted here). */
+function isLive(item: Y.Item, ds: DeleteSet): boolean {
+  return (
+    !(item.content instanceof Y.ContentDeleted) &&
+    !(item.content instanceof Y.ContentFormat) &&
+    !Y.isDeleted(ds, item.id)
+  );
+}
+
 /**
  * The writes an update makes to a document, or `missing` when some of it
  * depends on content neither holds. Writes under roots the policy leaves open
  * are not listed: nothing there is checked.
+ *
+ * Every new item is a `set` where it lands. A map key whose current value
+ * the update may leave empty is also a `remove` (Resolver.mayEndEmpty): a
+ * value set and deleted in one update, or the current value deleted with
+ * nothing set on top of it, would otherwise remove a key no rule lets anyone
+ * remove.
  */
 export function writesOf(
   doc: Y.Doc,
@@ -420,10 +498,21 @@ export function writesOf(
 ): UpdateWrites {
   try {
     const resolver = new Resolver(doc, update.structs);
-    const sets: { item: Y.Item; offset: number; place: Place; root: string; values: unknown[] }[] =
-      [];
-    /** (container, key) pairs given a live value by this update. */
-    const replaced = new Map<unknown, Set<string>>();
+    const writes: Write[] = [];
+    /** Per (container, key) of an existing container: what the update does to it. */
+    const keys = new Map<
+      unknown,
+      Map<string, { place: Place; root: string; fresh: Y.Item[]; deletesCurrent: boolean }>
+    >();
+    const touch = (place: Place, root: string) => {
+      const id = parentIdentity(place.parent);
+      let byKey = keys.get(id);
+      if (!byKey) keys.set(id, (byKey = new Map()));
+      let entry = byKey.get(place.key as string);
+      if (!entry)
+        byKey.set(place.key as string, (entry = { place, root, fresh: [], deletesCurrent: false }));
+      return entry;
+    };
     for (const { item, offset } of resolver.newItems()) {
       const place = resolver.place(item);
       if (place === DROPPED) continue;
@@ -432,27 +521,13 @@ export function writesOf(
       if (rootIsOpen(policy, root)) continue;
       const values = valuesOf(item, offset, (holder) => resolver.newContainer(holder));
       if (place.key !== null) {
-        if (place.parent.kind === 'new')
+        if (place.parent.kind === 'new') {
           resolver.noteNewValue(place.parent.holder, place.key, values);
-        if (values.length > 0) {
-          const id = parentIdentity(place.parent);
-          let keys = replaced.get(id);
-          if (!keys) replaced.set(id, (keys = new Set()));
-          keys.add(place.key);
+        } else {
+          touch(place, root).fresh.push(item);
         }
       }
-      sets.push({ item, offset, place, root, values });
-    }
-    const replacedHere = (place: Place) =>
-      place.key !== null && (replaced.get(parentIdentity(place.parent))?.has(place.key) ?? false);
-
-    const writes: Write[] = [];
-    for (const { place, root, values } of sets) {
-      // Content already collected (ContentDeleted) at a key nothing else in
-      // this update sets leaves the key empty: a removal.
-      const op =
-        values.length === 0 && place.key !== null && !replacedHere(place) ? 'remove' : 'set';
-      writes.push({ op, root, hops: resolver.hops(place).hops, values });
+      writes.push({ op: 'set', root, hops: resolver.hops(place).hops, values });
     }
     for (const [client, ranges] of update.ds.clients) {
       for (const range of ranges) {
@@ -466,15 +541,37 @@ export function writesOf(
           };
           const root = resolver.rootOf(place.parent);
           if (rootIsOpen(policy, root)) continue;
-          // The old value of a key this update sets again: the set is the write.
-          if (replacedHere(place)) continue;
-          writes.push({ op: 'remove', root, hops: resolver.hops(place).hops, values: [] });
+          if (place.key === null) {
+            writes.push({ op: 'remove', root, hops: resolver.hops(place).hops, values: [] });
+          } else {
+            // Only a key's last item is live: this is its current value.
+            touch(place, root).deletesCurrent = true;
+          }
         }
+      }
+    }
+    for (const byKey of keys.values()) {
+      for (const [key, entry] of byKey) {
+        const current = resolver.currentItem(entry.place.parent, key);
+        if (!current) continue;
+        if (!resolver.mayEndEmpty(entry.fresh, current, entry.deletesCurrent, update.ds)) continue;
+        writes.push({
+          op: 'remove',
+          root: entry.root,
+          hops: resolver.hops(entry.place).hops,
+          values: []
+        });
       }
     }
     return { ok: true, writes };
   } catch (error) {
     if (error instanceof Missing) return { ok: false, missing: error.message };
-    return { ok: false, unreadable: error instanceof Error ? error.message : String(error) };
+    if (error instanceof Unreadable) return { ok: false, unreadable: error.message };
+    // A fault of this module, not of the update: refused all the same (nothing
+    // unjudged is stored), under a reason the relay's log makes plain.
+    return {
+      ok: false,
+      unreadable: `internal error while judging: ${error instanceof Error ? error.stack : String(error)}`
+    };
   }
 }

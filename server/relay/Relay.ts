@@ -67,8 +67,6 @@ export interface IncomingUpdate {
   structs: ReturnType<typeof Y.decodeUpdate>['structs'];
   /** Its delete set. */
   ds: ReturnType<typeof Y.decodeUpdate>['ds'];
-  /** The room's state vector before the update, for checks of what is new. */
-  known(): Map<number, number>;
   /** The room's document before the update: read it, never change it. */
   doc(): Y.Doc;
 }
@@ -891,7 +889,6 @@ export class Relay {
       data: update,
       structs: decoded.structs,
       ds: decoded.ds,
-      known: () => Y.decodeStateVector(Y.encodeStateVector(room.doc)),
       doc: () => room.doc
     });
     if (decision?.action === 'refuse') {

@@ -29,11 +29,25 @@ export function encodeStructs(
     list.push(struct);
     byClient.set(struct.id.client, list);
   }
+  return encodeBlocks(
+    [...byClient].sort((a, b) => b[0] - a[0]).map(([, list]) => list),
+    ds
+  );
+}
+
+/**
+ * Writes each block (one client's consecutive structs) as given, in order:
+ * also a client twice, which no Yjs encoder does.
+ */
+export function encodeBlocks(
+  blocks: readonly (readonly Struct[])[],
+  ds: ReturnType<typeof Y.decodeUpdate>['ds']
+): Uint8Array {
   const encoder = new Y.UpdateEncoderV1();
-  encoding.writeVarUint(encoder.restEncoder, byClient.size);
-  for (const [client, list] of [...byClient].sort((a, b) => b[0] - a[0])) {
+  encoding.writeVarUint(encoder.restEncoder, blocks.length);
+  for (const list of blocks) {
     encoding.writeVarUint(encoder.restEncoder, list.length);
-    encoder.writeClient(client);
+    encoder.writeClient(list[0].id.client);
     encoding.writeVarUint(encoder.restEncoder, list[0].id.clock);
     for (const struct of list) struct.write(encoder, 0);
   }

@@ -18,7 +18,7 @@ import {
 } from '../../src/lib/model/writePolicy.js';
 import { addReply, createDocumentThread, editComment } from '../../src/lib/model/comments.js';
 import { getMembersMap, upsertPerson } from '../../src/lib/model/people.js';
-import { asJsonContent, encodeStructs, reencodeUpdate } from '../support/reencode.js';
+import { asJsonContent, encodeBlocks, encodeStructs, reencodeUpdate } from '../support/reencode.js';
 
 const COMMENTS = roomPolicy('comments')!;
 const INDEX = roomPolicy('index')!;
@@ -254,6 +254,105 @@ describe('writesOf', () => {
     });
   });
 
+  it('refuses a client’s structs in two blocks (Yjs applies only the last)', () => {
+    // Found in review: the first block was judged, the second landed.
+    const client = threadDoc();
+    const relay = relayDoc(client);
+    const before = Y.encodeStateVector(client);
+    firstComment(client).set('editedAt', 9);
+    const decoded = Y.decodeUpdate(Y.encodeStateAsUpdate(client, before));
+    const [item] = decoded.structs;
+    const other = new Y.GC(Y.createID(item.id.client + 1, 0), 1);
+    const twice = encodeBlocks([[item], [other], [item]], decoded.ds);
+    expect(writesOf(relay, Y.decodeUpdate(twice), COMMENTS)).toMatchObject({
+      ok: false,
+      unreadable: expect.stringContaining('twice')
+    });
+  });
+
+  it('refuses an item that refers to its own client’s later content', () => {
+    // Found in review: Yjs fails halfway through applying it.
+    const client = threadDoc();
+    const relay = relayDoc(client);
+    const clock = Y.getState(client.store, client.clientID);
+    const forward = new Y.Item(
+      Y.createID(client.clientID, clock),
+      null,
+      Y.createID(client.clientID, clock + 5),
+      null,
+      null,
+      null,
+      null,
+      new Y.ContentAny(['x'])
+    );
+    const update = Y.decodeUpdate(encodeStructs([forward], Y.createDeleteSet()));
+    expect(writesOf(relay, update, COMMENTS)).toMatchObject({
+      ok: false,
+      unreadable: expect.any(String)
+    });
+  });
+
+  it('judges a value set and deleted in one update as a removal', () => {
+    // Found in review: it reopened a resolved thread with nobody's name.
+    const client = threadDoc();
+    const thread = client.getMap('threads').get('t1') as Y.Map<unknown>;
+    thread.set('resolution', { resolved: true, at: 1, by: 'ana' });
+    const relay = relayDoc(client);
+    const before = Y.encodeStateVector(client);
+    const merged = new Y.Doc({ gc: false });
+    Y.applyUpdate(merged, Y.encodeStateAsUpdate(client));
+    const mine = merged.getMap('threads').get('t1') as Y.Map<unknown>;
+    mine.set('resolution', { resolved: false, at: 2, by: 'ben' });
+    mine.delete('resolution');
+    const update = Y.encodeStateAsUpdate(merged, before);
+    const result = writesOf(relay, Y.decodeUpdate(update), COMMENTS);
+    expect(paths(result)).toContain('remove threads.t1.resolution');
+    expect(verdicts(result, 'ben').some((v) => v?.includes('cannot be removed'))).toBe(true);
+  });
+
+  it('lets an offline resolve-and-reopen meet someone else’s resolve (either ends live)', () => {
+    const ana = threadDoc();
+    const ben = relayDoc(ana);
+    (ana.getMap('threads').get('t1') as Y.Map<unknown>).set('resolution', {
+      resolved: true,
+      at: 1,
+      by: 'ana'
+    });
+    const relay = relayDoc(ana);
+    const before = Y.encodeStateVector(ben);
+    const thread = ben.getMap('threads').get('t1') as Y.Map<unknown>;
+    thread.set('resolution', { resolved: true, at: 2, by: 'ben' });
+    thread.set('resolution', { resolved: false, at: 3, by: 'ben' });
+    const result = writesOf(relay, Y.decodeUpdate(Y.encodeStateAsUpdate(ben, before)), COMMENTS);
+    expect(verdicts(result, 'ben')).toEqual(verdicts(result, 'ben').map(() => null));
+  });
+
+  it('drops an item whose parent was deleted and collected, as Yjs does', () => {
+    // Found in review: typing into a block someone deleted meanwhile was refused.
+    const ana = threadDoc();
+    const ben = relayDoc(ana);
+    const relay = relayDoc(ana);
+    relay.transact(() => relay.getMap('threads').delete('t1'));
+    const before = Y.encodeStateVector(ben);
+    // A key the thread had no value for: the item names the thread as parent.
+    (ben.getMap('threads').get('t1') as Y.Map<unknown>).set('resolution', {
+      resolved: true,
+      at: 2,
+      by: 'ben'
+    });
+    const result = writesOf(relay, Y.decodeUpdate(Y.encodeStateAsUpdate(ben, before)), COMMENTS);
+    expect(result).toEqual({ ok: true, writes: [] });
+  });
+
+  it('accepts writing the value a key already holds (two devices initialising one meta)', () => {
+    const client = threadDoc();
+    const relay = relayDoc(client);
+    const result = writes(relay, client, () =>
+      (client.getMap('threads').get('t1') as Y.Map<unknown>).set('createdBy', 'ana')
+    );
+    expect(verdicts(result, 'ben')).toEqual([null]);
+  });
+
   it('reports a gap in a client’s clocks', () => {
     const client = threadDoc();
     const relay = relayDoc(client);
@@ -311,6 +410,15 @@ describe('writesOf', () => {
       INDEX
     );
     expect(verdicts(rename, 'ana')).toEqual([null]);
+    Y.applyUpdate(relay, Y.encodeStateAsUpdate(client));
+    // A device that has not heard from the relay yet writes no role at all.
+    const fresh = writes(
+      relay,
+      client,
+      () => getMembersMap(client).set('ana', { name: 'Ana from a new device' }),
+      INDEX
+    );
+    expect(verdicts(fresh, 'ana')).toEqual([null]);
     Y.applyUpdate(relay, Y.encodeStateAsUpdate(client));
     const leave = writes(relay, client, () => getMembersMap(client).delete('ana'), INDEX);
     expect(verdicts(leave, 'ana')[0]).toMatch(/cannot be removed/);

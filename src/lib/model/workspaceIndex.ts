@@ -232,7 +232,9 @@ export function touchEntry(index: Y.Doc, id: string, author: Author, now: number
  * document's is newer, and the kind. Creates the entry when a document is
  * known (for example opened from a link) but not listed yet; `createdBy` and
  * `updatedBy` name their writer (writePolicy.ts), so an entry made for
- * someone else's document carries neither until its author's arrives.
+ * someone else's document carries neither. The author's own entry, made on
+ * their device, meets it as a concurrent value of the same key: Yjs keeps
+ * one of the two, so the list may show such a document with no creator.
  */
 export function syncEntryFromDoc(index: Y.Doc, id: string, meta: MetaInit, writer: string): void {
   const titleAt = meta.titleAt ?? meta.createdAt;

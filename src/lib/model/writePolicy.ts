@@ -52,7 +52,8 @@ export interface KeyRule {
   required?: boolean;
   /**
    * Fields of a plain-object value that only the relay writes: a new value
-   * must carry them exactly as the current one does (absent if absent).
+   * may leave them out (a device that has not heard from the relay yet
+   * cannot copy them), but what it carries must be what the relay wrote.
    */
   keeps?: readonly string[];
   /** What the value holds when it is a shared type; without it, nothing beneath is writable after creation. */
@@ -261,6 +262,9 @@ export function checkWrite(policy: RoomPolicy, writer: string, write: Write): st
         }
         if (last) {
           const current = container.isNew ? undefined : container.get(key);
+          // Setting the value a key already holds changes nothing anyone
+          // reads (two devices of one person initialising the same meta).
+          if (write.op === 'set' && sameValue(current, write.values)) return null;
           const who =
             write.op === 'remove'
               ? (rule.remove ?? rule.change)
@@ -356,6 +360,13 @@ function checkValues(
   return null;
 }
 
+function sameValue(current: unknown, values: readonly unknown[]): boolean {
+  if (current === undefined || isContainer(current) || values.length !== 1) return false;
+  const [value] = values;
+  if (isContainer(value)) return false;
+  return JSON.stringify(value) === JSON.stringify(current);
+}
+
 function checkKept(
   keeps: readonly string[] | undefined,
   current: unknown,
@@ -369,7 +380,10 @@ function checkKept(
       : undefined;
   for (const value of values) {
     for (const key of keeps) {
-      if (field(value, key) !== field(current, key)) return `${where}.${key} is kept by the relay`;
+      const carried = field(value, key);
+      if (carried !== undefined && carried !== field(current, key)) {
+        return `${where}.${key} is kept by the relay`;
+      }
     }
   }
   return null;
@@ -404,7 +418,7 @@ const existing = (values: Record<string, unknown> = {}): Container => ({
  * of its `text` in an existing thread): only its author, and not once deleted.
  */
 export function mayChangeComment(
-  comment: { author: string; text?: string; deletedAt: number | null },
+  comment: { author: string; deletedAt: number | null },
   person: string
 ): boolean {
   if (!person || comment.deletedAt !== null) return false;
@@ -415,9 +429,10 @@ export function mayChangeComment(
       { container: existing(), key: 'thread' },
       { container: existing({ comments: existing() }), key: 'comments' },
       { container: { ...existing(), shape: 'list' }, key: null },
-      { container: existing({ author: comment.author, text: comment.text ?? '' }), key: 'text' }
+      { container: existing({ author: comment.author }), key: 'text' }
     ],
-    values: ['']
+    // An edit: a value other than the comment's current one (none here).
+    values: ['edited']
   };
   return checkWrite(COMMENTS_POLICY, person, write) === null;
 }
