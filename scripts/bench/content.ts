@@ -65,13 +65,19 @@ export function countWords(paragraphs: string[]): number {
 }
 
 /** Writes a new document in one transaction, as a paste or an import would. */
-export function writeDocument(doc: Y.Doc, title: string, paragraphs: string[]): void {
+export function writeDocument(
+  doc: Y.Doc,
+  title: string,
+  paragraphs: string[],
+  /** The writer's person id: the relay refuses a document created in someone else's name. */
+  createdBy = 'bench'
+): void {
   doc.transact(() => {
     initMeta(doc, {
       title,
       kind: 'note',
       createdAt: Date.now(),
-      createdBy: 'Bench'
+      createdBy
     });
     const body = getBody(doc);
     body.insert(

@@ -147,7 +147,8 @@ export async function runPartF(): Promise<Row[]> {
     title: 'automerge-paper (trace)',
     kind: 'note',
     createdAt: Date.now(),
-    createdBy: IDENTITY.name
+    // The credential's person: the relay refuses a document created in another's name.
+    createdBy: IDENTITY.userId
   });
   const body = new TraceBody(seed);
   for (let i = 0; i < config.edits; i++) body.apply(trace.patches[i]);

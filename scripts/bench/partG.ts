@@ -40,7 +40,7 @@ import { benchAccess, envInt, fmtMs, median, progress, type Row } from './util.j
 import { seededRandom } from '../../tests/support/random.js';
 
 const PART = 'G ownership check';
-const WRITER = 'Bench';
+const WRITER = 'bench';
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

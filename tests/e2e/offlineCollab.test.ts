@@ -241,7 +241,7 @@ describe('offline-first collaboration in real Chromium', () => {
     await expect(pageA.getByTestId('doc-list').innerText()).resolves.toContain(
       'Offline search RFC'
     );
-    await expect(pageA.getByTestId('offline-banner').isVisible()).resolves.toBe(true);
+    await pageA.getByTestId('offline-banner').waitFor();
 
     // A document created on the plane reaches the team on landing.
     await pageA.getByTestId('new-kind').selectOption('handoff');

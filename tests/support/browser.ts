@@ -95,6 +95,7 @@ export async function newPersonContext(
 ): Promise<BrowserContext> {
   const context = await browser.newContext(person?.timeZone ? { timezoneId: person.timeZone } : {});
   options.errors?.watch(context);
+  keepOfflineAcrossNavigations(context);
   if (options.access) {
     await context.addInitScript((access) => {
       if (!location.protocol.startsWith('http')) return;
@@ -113,6 +114,35 @@ export async function newPersonContext(
     }, person);
   }
   return context;
+}
+
+/**
+ * Chromium 150 (Debian's, with playwright-core's `setOffline`): a document
+ * loaded while the context is offline (the service worker serves it) reads
+ * `navigator.onLine` as true and gets no 'offline' event, until the network
+ * emulation changes again; on a device really offline it reads false. After
+ * each navigation of an offline context the emulation is switched off and on
+ * again, so the page sees what a person offline sees (one 'offline' event).
+ */
+function keepOfflineAcrossNavigations(context: BrowserContext): void {
+  let offline = false;
+  const apply = context.setOffline.bind(context);
+  context.setOffline = async (value: boolean) => {
+    offline = value;
+    await apply(value);
+  };
+  context.on('page', (page) => {
+    page.on('domcontentloaded', () => {
+      if (!offline) return;
+      void (async () => {
+        await apply(false);
+        // Someone may have gone online meanwhile.
+        if (offline) await apply(true);
+      })().catch(() => {
+        // The context closed meanwhile.
+      });
+    });
+  });
 }
 
 /** The document's text as the reader sees it, without other people's caret labels. */
