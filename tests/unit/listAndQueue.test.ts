@@ -116,6 +116,34 @@ describe('makeAsk', () => {
     );
     expect(() => makeAsk({ assignees: [], preset: '4h' }, context)).toThrow(/at least one person/);
   });
+
+  it('takes an instant the app worked out, and the ask’s kind', () => {
+    const replyBy = NOW + 7 * 24 * HOUR;
+    expect(
+      makeAsk({ assignees: ['ravi', ''], kind: 'read', preset: 'custom', replyBy }, context)
+    ).toEqual({
+      assignees: ['ravi'],
+      kind: 'read',
+      replyBy,
+      preset: 'custom',
+      askerZone: 'America/New_York'
+    });
+    expect(() => makeAsk({ assignees: ['ravi'], preset: 'custom', replyBy: NOW }, context)).toThrow(
+      /already passed/
+    );
+  });
+
+  it('says what is missing in the words of validateAsk, which every written ask passes', () => {
+    // Not computeReplyBy's own error for nobody to work out a time for.
+    for (const preset of ['4h', 'custom'] as const) {
+      expect(() => makeAsk({ assignees: [''], preset }, context)).toThrow(
+        new CommentError('An ask needs at least one person who must answer.')
+      );
+    }
+    expect(() => makeAsk({ assignees: ['ravi'], preset: 'custom', custom: '' }, context)).toThrow(
+      'Pick a reply-by date and time for the ask.'
+    );
+  });
 });
 
 describe('the queue cache', () => {

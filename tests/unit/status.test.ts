@@ -326,44 +326,80 @@ describe('SyncAnnouncer', () => {
   const starting = state({ connection: 'disconnected', synced: false });
   const connecting = state({ connection: 'connecting', synced: false });
   const offline = state({ network: false, connection: 'disconnected', synced: false });
+  /** Sessions as the registry keys them: the workspace list's, and a document's opened later. */
+  const list = {};
+  const doc = {};
+  const only = (each: SyncState) => new Map([[list, each]]);
+  const both = (ofList: SyncState, ofDoc: SyncState) =>
+    new Map([
+      [list, ofList],
+      [doc, ofDoc]
+    ]);
 
   it('says nothing while a page opens and connects', () => {
     const announcer = new SyncAnnouncer();
     for (const each of [loading, starting, connecting, state(), state({ pendingEdits: 2 })]) {
-      expect(announcer.next(each)).toBeNull();
+      expect(announcer.next(only(each))).toBeNull();
     }
   });
 
   it('says "Back online" only after an actual offline period', () => {
     const announcer = new SyncAnnouncer();
-    expect(announcer.next(loading)).toBeNull();
-    expect(announcer.next(state())).toBeNull();
-    expect(announcer.next(offline)).toMatch(/^You are offline/);
-    expect(announcer.next(offline)).toBeNull();
-    expect(announcer.next(connecting)).toBe(BACK_ONLINE);
-    expect(announcer.next(state())).toBeNull();
+    expect(announcer.next(only(loading))).toBeNull();
+    expect(announcer.next(only(state()))).toBeNull();
+    expect(announcer.next(only(offline))).toMatch(/^You are offline/);
+    expect(announcer.next(only(offline))).toBeNull();
+    expect(announcer.next(only(connecting))).toBe(BACK_ONLINE);
+    expect(announcer.next(only(state()))).toBeNull();
   });
 
   it('counts a relay lost after it was reached as offline, not one still being reached', () => {
     const announcer = new SyncAnnouncer();
-    expect(announcer.next(starting)).toBeNull();
-    expect(announcer.next(state())).toBeNull();
-    expect(announcer.next(starting)).toMatch(/^You are offline/);
-    expect(announcer.next(state())).toBe(BACK_ONLINE);
+    expect(announcer.next(only(starting))).toBeNull();
+    expect(announcer.next(only(state()))).toBeNull();
+    expect(announcer.next(only(starting))).toMatch(/^You are offline/);
+    expect(announcer.next(only(state()))).toBe(BACK_ONLINE);
   });
 
   it('opened offline: quiet at first, then back online once the network returns', () => {
     const announcer = new SyncAnnouncer();
-    expect(announcer.next(loading)).toBeNull();
-    expect(announcer.next(offline)).toBeNull();
-    expect(announcer.next(state())).toBe(BACK_ONLINE);
+    expect(announcer.next(only(loading))).toBeNull();
+    expect(announcer.next(only(offline))).toBeNull();
+    expect(announcer.next(only(state()))).toBe(BACK_ONLINE);
   });
 
   it('tells of a refusal', () => {
     const announcer = new SyncAnnouncer();
-    expect(announcer.next(state())).toBeNull();
-    expect(announcer.next(state({ refused: { code: 4403, reason: 'no access' } }))).toMatch(
+    expect(announcer.next(only(state()))).toBeNull();
+    expect(announcer.next(only(state({ refused: { code: 4403, reason: 'no access' } })))).toMatch(
       /stopped syncing/
     );
+  });
+
+  it('says nothing when a session opens beside one already at the relay', () => {
+    // A document opened from the list: its session reads the device copy and
+    // is loaded a moment before it starts connecting.
+    const announcer = new SyncAnnouncer();
+    expect(announcer.next(only(state()))).toBeNull();
+    for (const each of [loading, starting, connecting, state()]) {
+      expect(announcer.next(both(state(), each))).toBeNull();
+    }
+    // Once at the relay, losing it is going offline.
+    expect(announcer.next(both(state(), starting))).toMatch(/^You are offline/);
+    expect(announcer.next(both(state(), state()))).toBe(BACK_ONLINE);
+  });
+
+  it('still tells of a session refused before it ever reached the relay', () => {
+    const announcer = new SyncAnnouncer();
+    expect(announcer.next(only(state()))).toBeNull();
+    const refused = { ...starting, refused: { code: 4403, reason: 'no access' } };
+    expect(announcer.next(both(state(), refused))).toMatch(/stopped syncing/);
+  });
+
+  it('counts a session not yet at the relay as offline when the network goes', () => {
+    const announcer = new SyncAnnouncer();
+    expect(announcer.next(only(state()))).toBeNull();
+    expect(announcer.next(both(offline, offline))).toMatch(/^You are offline/);
+    expect(announcer.next(both(connecting, connecting))).toBe(BACK_ONLINE);
   });
 });

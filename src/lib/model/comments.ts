@@ -240,6 +240,10 @@ export function validateText(raw: string): string {
   return text;
 }
 
+/**
+ * Checks an ask before it is written (makeAsk's too); throws CommentError
+ * with the reason. Drops repeated and empty person ids.
+ */
 export function validateAsk(ask: Ask, now: number): Ask {
   const assignees = [...new Set(ask.assignees.filter(Boolean))];
   if (assignees.length === 0)

@@ -172,22 +172,30 @@ export function describeSyncState(state: SyncState): StatusView {
 export const BACK_ONLINE = 'Back online. Edits sync to the relay again.';
 
 /**
- * What a screen reader is told as the sync state moves, one state at a time:
- * changes of situation only, and "Back online" only after an actual offline
- * period. Opening the app (reading the device copy, then connecting) says
- * nothing: a page that has not reached the relay yet is starting, not
- * offline, unless the browser has no network.
+ * What a screen reader is told as the sync states move: changes of situation
+ * only, and "Back online" only after an actual offline period. Read per
+ * session: a page adds sessions as it goes (a document opened from the list,
+ * the threads behind My queue), each loaded a moment before it connects,
+ * which over the combined state looks like the page losing the relay. A
+ * session that has not reached the relay yet is starting, not offline,
+ * unless the browser has no network; opening the app says nothing.
  */
 export class SyncAnnouncer {
   private last: SyncSituation | null = null;
-  private reachedRelay = false;
+  private readonly reachedRelay = new WeakSet<object>();
 
-  /** The sentence to announce for this state, or null. */
-  next(state: SyncState): string | null {
+  /** The sentence to announce for the sessions' states (keyed by session), or null. */
+  next(sessions: ReadonlyMap<object, SyncState>): string | null {
+    const counted: SyncState[] = [];
+    for (const [session, state] of sessions) {
+      if (state.connection === 'connected') this.reachedRelay.add(session);
+      const starting =
+        syncSituation(state) === 'offline' && state.network && !this.reachedRelay.has(session);
+      if (!starting) counted.push(state);
+    }
+    const state = combineSyncStates(counted);
     const current = syncSituation(state);
     if (current === 'loading') return null;
-    if (current === 'offline' && state.network && !this.reachedRelay) return null;
-    if (current === 'online') this.reachedRelay = true;
     const previous = this.last;
     this.last = current;
     if (previous === current) return null;

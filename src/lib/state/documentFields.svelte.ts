@@ -27,7 +27,13 @@ import {
   type RetroPart
 } from '../model/fields.js';
 import type { Status } from '../model/lifecycle.js';
-import { createDocumentThread, openThreadOf, settleOpenThreads } from '../model/comments.js';
+import { makeAsk, type AskInput } from '../model/asks.js';
+import {
+  createDocumentThread,
+  openThreadOf,
+  settleOpenThreads,
+  type Ask
+} from '../model/comments.js';
 import { defaultWorkingTime, type WorkingTime } from '../model/people.js';
 import { withinWorkingTime } from '../model/replyBy.js';
 import { getBody, type DocumentKind } from '../model/schema.js';
@@ -170,12 +176,7 @@ export class DocumentFields {
       title: `Action: ${text.trim()}`,
       author: this.me().userId,
       text: `Action for you, due ${due}: ${text.trim()}. Reply here when it is done.`,
-      ask: {
-        assignees: [owner],
-        replyBy: dueAt,
-        preset: 'custom',
-        askerZone: this.me().timeZone
-      },
+      ask: this.ask({ assignees: [owner], preset: 'custom', replyBy: dueAt }, now),
       now
     });
   }
@@ -223,12 +224,7 @@ export class DocumentFields {
       title: `Review: ${this.document.title || 'Untitled'}`,
       author: me.userId,
       text: 'Please review this document and comment before the window closes.',
-      ask: {
-        assignees: [...reviewers],
-        replyBy: closesAt,
-        preset: 'custom',
-        askerZone: me.timeZone
-      },
+      ask: this.ask({ assignees: [...reviewers], preset: 'custom', replyBy: closesAt }, now),
       now
     });
   }
@@ -258,16 +254,18 @@ export class DocumentFields {
         title: `${to === 'decided' ? 'Decided' : 'Rejected'}: ${this.document.title || 'Untitled'}`,
         author: me.userId,
         text: outcome.trim(),
-        ask: {
-          assignees: informed,
-          kind: 'read',
-          // A week to read it, in everyone's working time.
-          replyBy: Math.max(
-            ...this.workingTimes(informed).map((t) => withinWorkingTime(now + 7 * 86_400_000, t))
-          ),
-          preset: 'custom',
-          askerZone: me.timeZone
-        },
+        ask: this.ask(
+          {
+            assignees: informed,
+            kind: 'read',
+            preset: 'custom',
+            // A week to read it, in everyone's working time.
+            replyBy: Math.max(
+              ...this.workingTimes(informed).map((t) => withinWorkingTime(now + 7 * 86_400_000, t))
+            )
+          },
+          now
+        ),
         now
       });
     }
@@ -290,6 +288,14 @@ export class DocumentFields {
     if (synced && !this.wasSynced) this.schedule();
     this.wasSynced = synced;
   };
+
+  private ask(input: AskInput, now: number): Ask {
+    return makeAsk(input, {
+      now,
+      askerZone: this.me().timeZone,
+      workingTimeOf: (id) => this.workspace.peopleById.get(id) ?? null
+    });
+  }
 
   private workingTimes(ids: readonly string[]): WorkingTime[] {
     const me = this.me();

@@ -10,6 +10,11 @@ export class SyncRegistry {
   private readonly states = new SvelteMap<DocSession, SyncState>();
   readonly combined = $derived(combineSyncStates([...this.states.values()]));
 
+  /** Each session's state (the announcer tells starting sessions from lost ones). */
+  get sessions(): ReadonlyMap<DocSession, SyncState> {
+    return this.states;
+  }
+
   /** Follows a session's status until the returned function is called. */
   track(session: DocSession): () => void {
     const update = (state: SyncState) => {
