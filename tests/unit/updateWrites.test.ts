@@ -353,6 +353,23 @@ describe('writesOf', () => {
     expect(verdicts(result, 'ben')).toEqual([null]);
   });
 
+  it('lets typing under an open root through without a write, and judges the same shape elsewhere', () => {
+    const DOC = roomPolicy('doc')!;
+    const client = new Y.Doc();
+    client.getText('body-ish').insert(0, 'hello');
+    client.getMap('meta').set('createdBy', 'ana');
+    const relay = relayDoc(client);
+    const typed = writes(relay, client, () => client.getText('body-ish').insert(5, '!'), DOC);
+    expect(typed).toEqual({ ok: true, writes: [] });
+    Y.applyUpdate(relay, Y.encodeStateAsUpdate(client));
+    // An overwrite travels as the same shape (an origin, no parent): judged.
+    const forged = writes(relay, client, () => client.getMap('meta').set('createdBy', 'ben'), DOC);
+    if (!forged.ok) throw new Error(JSON.stringify(forged));
+    expect(forged.writes.map((w) => checkWrite(DOC, 'ben', w))).toEqual([
+      expect.stringMatching(/meta\.createdBy cannot be changed/)
+    ]);
+  });
+
   it('reports a gap in a client’s clocks', () => {
     const client = threadDoc();
     const relay = relayDoc(client);
