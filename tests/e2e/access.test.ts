@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import WebSocket from 'ws';
 import type { TestRelay } from '../support/relay.js';
-import { editorText, typeAtEnd, waitForEditorReady } from '../support/browser.js';
+import { editorText, selectInBody, typeAtEnd, waitForEditorReady } from '../support/browser.js';
 import { useE2E } from '../support/e2e.js';
 import { waitFor } from '../support/poll.js';
 import { docFromStore } from '../support/relay.js';
@@ -27,29 +27,6 @@ async function join(page: Page, link: string, name: string): Promise<void> {
   await page.getByTestId('join-name').fill(name);
   await page.getByTestId('join-submit').click();
   await page.getByTestId('identity-button').waitFor();
-}
-
-/** Selects `text` inside the document body, as a mouse drag would. */
-async function selectInBody(page: Page, text: string): Promise<void> {
-  await page.evaluate((wanted) => {
-    const root = document.querySelector('[data-testid="editor"] .ProseMirror')!;
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const at = node.textContent!.indexOf(wanted);
-      if (at === -1) continue;
-      const range = document.createRange();
-      range.setStart(node, at);
-      range.setEnd(node, at + wanted.length);
-      const selection = window.getSelection()!;
-      selection.removeAllRanges();
-      selection.addRange(range);
-      return;
-    }
-    throw new Error(`"${wanted}" is not in the document`);
-  }, text);
-  await waitFor(async () => (await page.evaluate(() => String(window.getSelection()))) === text, {
-    message: 'the passage selected'
-  });
 }
 
 describe('access', () => {

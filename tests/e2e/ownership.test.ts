@@ -12,7 +12,7 @@ import type { BrowserContext, Locator, Page } from 'playwright-core';
 import * as Y from 'yjs';
 import type { TestRelay } from '../support/relay.js';
 import { docFromStore } from '../support/relay.js';
-import { editorText, typeAtEnd, waitForEditorReady } from '../support/browser.js';
+import { editorText, selectInBody, typeAtEnd, waitForEditorReady } from '../support/browser.js';
 import { useE2E } from '../support/e2e.js';
 import { waitFor } from '../support/poll.js';
 import { getThreadsMap } from '../../src/lib/model/comments.js';
@@ -35,29 +35,6 @@ beforeEach(async () => {
   ({ page: olgaPage } = await e2e.page(olga));
   ({ context: carlContext, page: carlPage } = await e2e.page(carl));
 });
-
-/** Selects `text` inside the document body, as a mouse drag would. */
-async function selectInBody(page: Page, text: string): Promise<void> {
-  await page.evaluate((wanted) => {
-    const root = document.querySelector('[data-testid="editor"] .ProseMirror')!;
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const at = node.textContent!.indexOf(wanted);
-      if (at === -1) continue;
-      const range = document.createRange();
-      range.setStart(node, at);
-      range.setEnd(node, at + wanted.length);
-      const selection = window.getSelection()!;
-      selection.removeAllRanges();
-      selection.addRange(range);
-      return;
-    }
-    throw new Error(`"${wanted}" is not in the document`);
-  }, text);
-  await waitFor(async () => (await page.evaluate(() => String(window.getSelection()))) === text, {
-    message: 'the passage selected'
-  });
-}
 
 /** The "Edit" and "Delete" a comment offers, as ThreadCard renders them. */
 function editButton(comment: Locator): Locator {

@@ -17,7 +17,7 @@ import {
   whenSynced,
   type TestRelay
 } from '../support/relay.js';
-import { joinAs } from '../support/access.js';
+import { joinAs, upgradeStatus } from '../support/access.js';
 import { waitFor } from '../support/poll.js';
 import { MESSAGE } from '../../src/lib/model/protocol.js';
 import { getMembersMap } from '../../src/lib/model/people.js';
@@ -31,31 +31,6 @@ const INDEX = 'main.index';
 
 async function relayWithAccess(): Promise<TestRelay> {
   return resources.relay(await startTestRelay({ insecureOpenAccess: false }));
-}
-
-/** The HTTP status a websocket upgrade gets (101 when admitted). */
-function upgradeStatus(
-  relay: TestRelay,
-  room: string,
-  token?: string,
-  headers: Record<string, string> = {}
-): Promise<{ status: number; body: string }> {
-  const query = token === undefined ? '' : `?token=${encodeURIComponent(token)}`;
-  const ws = new WebSocket(`${relay.wsUrl}/${room}${query}`, { headers });
-  return new Promise((resolve, reject) => {
-    ws.on('open', () => {
-      ws.close();
-      resolve({ status: 101, body: '' });
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    ws.on('error', (error) => {
-      if (!/Unexpected server response/.test(error.message)) reject(error);
-    });
-  });
 }
 
 describe('admission at the upgrade', () => {

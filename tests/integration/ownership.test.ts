@@ -12,7 +12,6 @@
  * had accepted before would have arrived first.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
@@ -26,7 +25,7 @@ import {
   whenSynced,
   type TestRelay
 } from '../support/relay.js';
-import { joinAs, type Joined } from '../support/access.js';
+import { joinAs, upgradeStatus, type Joined } from '../support/access.js';
 import { waitFor } from '../support/poll.js';
 import { reencodeUpdate } from '../support/reencode.js';
 import {
@@ -783,34 +782,14 @@ describe('document rooms', () => {
   });
 });
 
-/** The HTTP status a websocket upgrade gets (101 when admitted). */
-function upgradeStatus(room: string, token?: string): Promise<{ status: number; body: string }> {
-  const query = token === undefined ? '' : `?token=${encodeURIComponent(token)}`;
-  const ws = new WebSocket(`${relay.wsUrl}/${room}${query}`);
-  return new Promise((resolve, reject) => {
-    ws.on('open', () => {
-      ws.close();
-      resolve({ status: 101, body: '' });
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    ws.on('error', (error) => {
-      if (!/Unexpected server response/.test(error.message)) reject(error);
-    });
-  });
-}
-
 describe('room names', () => {
   it('12. refuses names outside the scheme at the upgrade with 404, even for an editor', async () => {
     for (const room of [WS, `${WS}.x.y.z`, `${WS}.doc`]) {
-      const refused = await upgradeStatus(room, ana.credential);
+      const refused = await upgradeStatus(relay, room, ana.credential);
       expect(refused.status, room).toBe(404);
       expect(JSON.parse(refused.body).reason, room).toBe('room');
     }
-    expect((await upgradeStatus(docRoom(WS, 'named-ok'), ana.credential)).status).toBe(101);
+    expect((await upgradeStatus(relay, docRoom(WS, 'named-ok'), ana.credential)).status).toBe(101);
   });
 });
 

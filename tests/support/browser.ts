@@ -5,6 +5,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { AppHandler } from '../../server/createServer.js';
 import type { Role } from '../../src/lib/model/access.js';
 import type { StoredAccess } from '../../src/lib/model/deviceAccess.js';
+import { waitFor } from './poll.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -220,4 +221,27 @@ export async function waitForSavedOnDevice(
     rooms.map((room) => `driftwrite:${room}`),
     { timeout, polling: 100 }
   );
+}
+
+/** Selects `text` inside the document body, as a mouse drag would. */
+export async function selectInBody(page: Page, text: string): Promise<void> {
+  await page.evaluate((wanted) => {
+    const root = document.querySelector('[data-testid="editor"] .ProseMirror')!;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const at = node.textContent!.indexOf(wanted);
+      if (at === -1) continue;
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + wanted.length);
+      const selection = window.getSelection()!;
+      selection.removeAllRanges();
+      selection.addRange(range);
+      return;
+    }
+    throw new Error(`"${wanted}" is not in the document`);
+  }, text);
+  await waitFor(async () => (await page.evaluate(() => String(window.getSelection()))) === text, {
+    message: 'the passage selected'
+  });
 }
